@@ -1,0 +1,159 @@
+"""Admin API for workspaces, sites and tokens (``/api``, bearer token)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from floorwalker.admin.auth import admin_principal, bearer_scheme, principal, require_workspace
+from floorwalker.errors import ApiError
+from floorwalker.services import services
+from floorwalker.tenancy import service
+from floorwalker.tenancy.directory import Principal
+
+router = APIRouter(prefix="/api", tags=["admin"], dependencies=[Depends(bearer_scheme)])
+
+
+class WorkspaceIn(BaseModel):
+    """A new workspace."""
+
+    slug: str = Field(min_length=1, max_length=63, examples=["acme"])
+    name: str | None = Field(default=None, max_length=200)
+
+
+class SiteIn(BaseModel):
+    """A new site."""
+
+    name: str = Field(min_length=1, max_length=200)
+    domain: str | None = Field(default=None, max_length=255)
+
+
+class TokenIn(BaseModel):
+    """A new admin token for the caller's workspace."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class SettingsIn(BaseModel):
+    """Workspace settings; fields left out keep their value."""
+
+    sensitive_attributes: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None, max_length=500)
+    retention_days: int | None = Field(default=None, ge=0, le=36500)
+
+
+def _dump(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+def _site_out(site: service.Site) -> dict[str, Any]:
+    out: dict[str, Any] = _dump(site)
+    if out.get("server_key") is None:
+        out.pop("server_key", None)
+    return out
+
+
+@router.post("/workspaces", status_code=201, summary="Create a workspace (instance token)")
+async def create_workspace(body: WorkspaceIn, request: Request,
+                           who: Annotated[Principal, Depends(principal)]) -> Any:
+    """Only an instance token may create workspaces."""
+    if who.workspace_id is not None:
+        raise ApiError(403, "instance_token_required",
+                       "Creating workspaces needs an instance token (floorwalker token create).")
+    async with services(request).engine.begin() as conn:
+        ws = await service.create_workspace(conn, body.slug, body.name)
+    return _dump(ws)
+
+
+@router.get("/workspaces", summary="List the workspaces this token can see")
+async def list_workspaces(request: Request,
+                          who: Annotated[Principal, Depends(principal)]) -> Any:
+    """All workspaces for an instance token, the token's own otherwise."""
+    async with services(request).engine.connect() as conn:
+        return _dump(await service.list_workspaces(conn, who.workspace_id))
+
+
+@router.get("/workspace", summary="The caller's workspace")
+async def get_workspace(request: Request,
+                        who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+    """The workspace of the token, with its settings."""
+    assert who.workspace_id
+    async with services(request).engine.connect() as conn:
+        return _dump(await service.get_workspace(conn, who.workspace_id))
+
+
+@router.patch("/workspace/settings", summary="Change workspace settings")
+async def patch_settings(body: SettingsIn, request: Request,
+                         who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+    """Sensitive attribute names and event retention."""
+    assert who.workspace_id
+    svc = services(request)
+    async with svc.engine.begin() as conn:
+        ws = await service.get_workspace(conn, who.workspace_id)
+        if body.sensitive_attributes is not None:
+            ws.settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
+        if body.retention_days is not None:
+            ws.settings.retention_days = body.retention_days
+        await service.save_settings(conn, ws.id, ws.settings)
+    svc.directory.invalidate()
+    await svc.directory.settings(ws.id)
+    return _dump(ws.settings)
+
+
+@router.post("/sites", status_code=201, summary="Create a site (returns its server key once)")
+async def create_site(body: SiteIn, request: Request,
+                      who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+    """A site with a write key, a server key (shown only now) and an identity secret."""
+    assert who.workspace_id
+    async with services(request).engine.begin() as conn:
+        site = await service.create_site(conn, who.workspace_id, body.name, body.domain)
+    return _site_out(site)
+
+
+@router.get("/sites", summary="List sites")
+async def list_sites(request: Request,
+                     who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+    """The workspace's sites with their write keys and identity secrets."""
+    assert who.workspace_id
+    async with services(request).engine.connect() as conn:
+        return [_site_out(s) for s in await service.list_sites(conn, who.workspace_id)]
+
+
+@router.get("/sites/{site_id}", summary="One site")
+async def get_site(site_id: str, request: Request,
+                   who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+    """A site of the caller's workspace."""
+    assert who.workspace_id
+    async with services(request).engine.connect() as conn:
+        return _site_out(await service.get_site(conn, who.workspace_id, site_id))
+
+
+@router.post("/sites/{site_id}/rotate-keys", summary="Replace a site's keys")
+async def rotate_keys(site_id: str, request: Request,
+                      who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+    """New keys; the old ones stop working within seconds."""
+    assert who.workspace_id
+    svc = services(request)
+    async with svc.engine.begin() as conn:
+        site = await service.rotate_site_keys(conn, who.workspace_id, site_id)
+    svc.directory.invalidate()
+    return _site_out(site)
+
+
+@router.post("/tokens", status_code=201, summary="Create another admin token")
+async def create_token(body: TokenIn, request: Request,
+                       who: Annotated[Principal, Depends(principal)]) -> Any:
+    """A token for the caller's workspace (or an instance token from an instance token)."""
+    if who.kind != "token":
+        raise ApiError(403, "admin_token_required", "This route needs an admin token.")
+    async with services(request).engine.begin() as conn:
+        token = await service.create_token(conn, who.workspace_id, body.name)
+    return {"token": token, "workspace_id": who.workspace_id}
+
+
+def ensure_same_workspace(who: Principal, workspace_id: str) -> None:
+    """Kept for routes that take a workspace in the path."""
+    require_workspace(who, workspace_id)

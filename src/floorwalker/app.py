@@ -1,0 +1,149 @@
+"""ASGI app factory: builds the services and wires the features, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from floorwalker import __version__
+from floorwalker.admin import api as admin_api
+from floorwalker.admin import lookups as lookups_api
+from floorwalker.collect import api as collect_api
+from floorwalker.collect.enrich import GeoLocator
+from floorwalker.collect.limits import Limits
+from floorwalker.collect.lookups import LookupStore
+from floorwalker.collect.normalize import Normalizer
+from floorwalker.collect.pipeline import Pipeline
+from floorwalker.config import Settings
+from floorwalker.errors import ApiError
+from floorwalker.ops import routes as ops_routes
+from floorwalker.ops.logging import RequestIdMiddleware
+from floorwalker.ops.metrics import Metrics
+from floorwalker.ops.ratelimit import RateLimiter
+from floorwalker.ops.retention import RetentionTask
+from floorwalker.profiles import api as profiles_api
+from floorwalker.services import Services
+from floorwalker.store.engine import make_engine
+from floorwalker.tenancy.directory import Directory
+
+log = structlog.get_logger("floorwalker")
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+               422: "invalid_request", 429: "rate_limited"}
+
+
+def build_services(settings: Settings) -> Services:
+    """Every long-lived part, not yet started."""
+    engine = make_engine(settings.database_url)
+    directory = Directory(engine)
+    metrics = Metrics()
+    pipeline = Pipeline(
+        engine, session_timeout=settings.session_timeout_minutes * 60.0,
+        max_batch=settings.commit_max_batch, cache_size=settings.profile_cache_size,
+        protected=lambda ws: frozenset(directory.cached_settings(ws).sensitive_attributes))
+    pipeline.observe = metrics.observe_commit
+    geo = GeoLocator(settings.geoip_city_db)
+    limits = Limits(max_depth=settings.max_property_depth, max_string=settings.max_string_length,
+                    max_keys=settings.max_keys_per_object,
+                    max_event_bytes=settings.max_event_bytes,
+                    max_batch_events=settings.max_batch_events)
+    return Services(
+        settings=settings, engine=engine, directory=directory, pipeline=pipeline,
+        normalizer=Normalizer(limits, geo), geo=geo, lookups=LookupStore(engine),
+        metrics=metrics,
+        key_limiter=RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_seconds),
+        ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds))
+
+
+def _error(request: Request, exc: ApiError) -> JSONResponse:
+    svc = getattr(request.app.state, "services", None)
+    if svc is not None:
+        svc.metrics.rejected.labels(exc.code).inc()
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return _error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = [{"path": "$." + ".".join(str(p) for p in err.get("loc", ())),
+                    "problem": err.get("msg", "")} for err in exc.errors()]
+        first = details[0] if details else {"path": "$", "problem": "invalid"}
+        return _error(request, ApiError(422, "invalid_request",
+                                        f"{first['path']}: {first['problem']}", details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return _error(request, ApiError(exc.status_code, code, str(exc.detail),
+                                        headers=dict(exc.headers or {})))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", path=request.url.path)
+        return _error(request, ApiError(500, "internal_error",
+                                        "Something broke on our side; it has been logged."))
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the msgspec-made request schemas of the tracking API."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+    schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                         description=app.description)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for path in schema.get("paths", {}).values():
+        for op in path.values():
+            if isinstance(op, dict) and "x-components" in op:
+                components.update(op.pop("x-components"))
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The Floorwalker ASGI application."""
+    settings = settings or Settings.from_env()
+    svc = build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await svc.pipeline.start()
+        retention = RetentionTask(svc.engine, settings.retention_days)
+        retention.start()
+        try:
+            yield
+        finally:
+            await retention.stop()
+            await svc.pipeline.stop()
+            await svc.engine.dispose()
+
+    app = FastAPI(title="Floorwalker", version=__version__, lifespan=lifespan,
+                  description="Proactive engagement server: Segment-compatible tracking API, "
+                              "visitor profiles and the admin API.")
+    app.state.services = svc
+    _install_errors(app)
+    app.include_router(collect_api.router)
+    app.include_router(admin_api.router)
+    app.include_router(profiles_api.router)
+    app.include_router(lookups_api.router)
+    app.include_router(ops_routes.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    # Browsers on customer sites post to /v1 cross-origin; credentials are the write key.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["POST", "OPTIONS"],
+                       allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                       max_age=86400)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,281 @@
+"""The ``floorwalker`` command: serve | demo | migrate | workspace | site | token | lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from floorwalker.config import Settings, SettingsError
+from floorwalker.errors import ApiError
+
+app = typer.Typer(help="Floorwalker: proactive engagement server.", no_args_is_help=True,
+                  add_completion=False)
+workspace_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
+site_app = typer.Typer(help="Sites and their keys.", no_args_is_help=True)
+token_app = typer.Typer(help="Admin API tokens.", no_args_is_help=True)
+lookup_app = typer.Typer(help="Server-side lookup tables.", no_args_is_help=True)
+retention_app = typer.Typer(help="Event retention.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(site_app, name="site")
+app.add_typer(token_app, name="token")
+app.add_typer(lookup_app, name="lookup")
+app.add_typer(retention_app, name="retention")
+
+console = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _with_db(fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Run ``fn`` in one transaction against the configured database."""
+    from floorwalker.store.engine import make_engine
+
+    async def main() -> T:
+        engine = make_engine(_settings().database_url)
+        try:
+            async with engine.begin() as conn:
+                return await fn(conn)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except ApiError as exc:
+        console.print(f"[red]{exc.code}:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+
+
+async def _workspace_id(conn: AsyncConnection, ref: str) -> str:
+    from floorwalker.tenancy import service
+    return (await service.get_workspace(conn, ref)).id
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (alembic)."""
+    from floorwalker.store.migrate import upgrade
+    settings = _settings()
+    upgrade(settings.database_url)
+    console.print(f"Database is up to date ({settings.database_url.split('://')[0]}).")
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="Listen address")] = None,
+          port: Annotated[int | None, typer.Option(help="Listen port")] = None) -> None:
+    """Run the server against FLOORWALKER_DATABASE_URL (run `floorwalker migrate` first)."""
+    settings = _settings()
+    overrides: dict[str, Any] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    _run_server(settings.with_overrides(**overrides) if overrides else settings)
+
+
+def _run_server(settings: Settings, banner: Callable[[], None] | None = None) -> None:
+    import uvicorn
+
+    from floorwalker.app import create_app
+    from floorwalker.ops.logging import configure_logging
+    configure_logging(settings.log_level, settings.log_json)
+    application = create_app(settings)
+    if banner:
+        banner()
+    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None,
+                access_log=False, ws="websockets-sansio", lifespan="on",
+                log_level=settings.log_level)
+
+
+@app.command()
+def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
+         port: Annotated[int, typer.Option()] = 8000) -> None:
+    """Migrate the embedded database, create a demo workspace and site, and serve."""
+    from floorwalker.demo import prepare
+    settings = _settings().with_overrides(host=host, port=port, log_json=False)
+    from floorwalker.store.migrate import upgrade
+    upgrade(settings.database_url)
+    info = asyncio.run(prepare(settings))
+
+    def banner() -> None:
+        base = f"http://{host}:{port}"
+        out.print(f"\n[bold]Floorwalker demo[/bold] on {base}")
+        out.print(f"  database        {settings.database_url}")
+        out.print(f"  workspace       {info['workspace']}")
+        out.print(f"  site write key  {info['write_key']}")
+        if info.get("server_key"):
+            out.print(f"  site server key {info['server_key']}  (shown once)")
+        out.print(f"  identity secret {info['identity_secret']}")
+        if info.get("token"):
+            out.print(f"  admin token     {info['token']}  (shown once)")
+        else:
+            out.print("  admin token     created at first start; "
+                      "`floorwalker token create --workspace demo` makes another")
+        out.print(f"  API docs        {base}/docs")
+        out.print(f"  try it          curl -u {info['write_key']}: {base}/v1/track "
+                  "-H 'content-type: application/json' "
+                  "-d '{\"anonymousId\":\"a1\",\"event\":\"search\","
+                  "\"properties\":{\"search_term\":\"boots\"}}'\n")
+
+    _run_server(settings, banner)
+
+
+@workspace_app.command("create")
+def workspace_create(slug: str, name: Annotated[str | None, typer.Option()] = None) -> None:
+    """Create a workspace."""
+    from floorwalker.tenancy import service
+    ws = _with_db(lambda c: service.create_workspace(c, slug, name))
+    out.print(f"workspace {ws.slug} ({ws.id}) created")
+
+
+@workspace_app.command("list")
+def workspace_list() -> None:
+    """List workspaces."""
+    from floorwalker.tenancy import service
+    table = Table("slug", "id", "name")
+    for ws in _with_db(lambda c: service.list_workspaces(c)):
+        table.add_row(ws.slug, ws.id, ws.name)
+    out.print(table)
+
+
+@site_app.command("create")
+def site_create(name: str, workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                domain: Annotated[str | None, typer.Option()] = None) -> None:
+    """Create a site; prints its keys (the server key only this once)."""
+    from floorwalker.tenancy import service
+
+    async def run(conn: AsyncConnection) -> service.Site:
+        return await service.create_site(conn, await _workspace_id(conn, workspace), name, domain)
+
+    site = _with_db(run)
+    out.print(f"site {site.name} ({site.id})\n  write key        {site.write_key}\n"
+              f"  server key       {site.server_key}  (shown once)\n"
+              f"  identity secret  {site.identity_secret}")
+
+
+@site_app.command("list")
+def site_list(workspace: Annotated[str, typer.Option(help="Workspace slug")]) -> None:
+    """List a workspace's sites and write keys."""
+    from floorwalker.tenancy import service
+
+    async def run(conn: AsyncConnection) -> list[service.Site]:
+        return await service.list_sites(conn, await _workspace_id(conn, workspace))
+
+    table = Table("id", "name", "domain", "write key")
+    for site in _with_db(run):
+        table.add_row(site.id, site.name, site.domain or "", site.write_key)
+    out.print(table)
+
+
+@site_app.command("rotate-keys")
+def site_rotate(site_id: str, workspace: Annotated[str, typer.Option()]) -> None:
+    """Replace a site's keys."""
+    from floorwalker.tenancy import service
+
+    async def run(conn: AsyncConnection) -> service.Site:
+        return await service.rotate_site_keys(conn, await _workspace_id(conn, workspace), site_id)
+
+    site = _with_db(run)
+    out.print(f"write key {site.write_key}\nserver key {site.server_key}  (shown once)\n"
+              f"identity secret {site.identity_secret}")
+
+
+@token_app.command("create")
+def token_create(workspace: Annotated[str | None, typer.Option(
+                     help="Workspace slug; leave out for an instance token")] = None,
+                 name: Annotated[str, typer.Option()] = "cli") -> None:
+    """Create an admin API token (printed once)."""
+    from floorwalker.tenancy import service
+
+    async def run(conn: AsyncConnection) -> str:
+        ws_id = await _workspace_id(conn, workspace) if workspace else None
+        return await service.create_token(conn, ws_id, name)
+
+    out.print(_with_db(run))
+
+
+@lookup_app.command("import")
+def lookup_import(path: Path, workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                  name: Annotated[str | None, typer.Option(
+                      help="Table name (default: the file name)")] = None,
+                  key: Annotated[str | None, typer.Option(
+                      help="Key column (default: the first)")] = None) -> None:
+    """Replace a lookup table with a CSV file, with a progress bar."""
+    from floorwalker.collect import lookups
+    if not path.is_file():
+        console.print(f"[red]No such file:[/red] {path}")
+        raise typer.Exit(2)
+    table_name = name or path.stem.lower().replace("-", "_")
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        total = max(0, sum(1 for _ in fh) - 1)
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = list(reader.fieldnames or [])
+        if not header:
+            console.print("[red]The CSV has no header row.[/red]")
+            raise typer.Exit(2)
+        key_field = key or header[0]
+        if key_field not in header:
+            console.print(f"[red]No column {key_field!r} in {path.name}.[/red]")
+            raise typer.Exit(2)
+        rows = ({k: lookups.typed(v) for k, v in row.items() if k is not None and v is not None}
+                for row in reader)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task(f"importing {table_name}", total=total)
+
+            async def run(conn: AsyncConnection) -> lookups.LookupTable:
+                return await lookups.import_rows(
+                    conn, await _workspace_id(conn, workspace), table_name, key_field, rows,
+                    progress=lambda n: bar.update(task, completed=n))
+
+            result = _with_db(run)
+    out.print(f"lookup table {result.name}: {result.row_count} rows keyed by {result.key_field}")
+
+
+@retention_app.command("run")
+def retention_run() -> None:
+    """Delete events older than the retention period now."""
+    from floorwalker.ops.retention import purge
+    from floorwalker.store.engine import make_engine
+    settings = _settings()
+
+    async def main() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            return await purge(engine, settings.retention_days)
+        finally:
+            await engine.dispose()
+
+    out.print(f"deleted {asyncio.run(main())} events")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Size limits on what clients send: nesting depth, string length, keys per object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from floorwalker.errors import ApiError
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The documented limits (see docs/api.md), from settings."""
+
+    max_depth: int = 8
+    max_string: int = 8192
+    max_keys: int = 256
+    max_event_bytes: int = 32 * 1024
+    max_batch_events: int = 500
+    max_name: int = 200
+
+
+class _TooBig(Exception):
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+
+
+def _walk(value: Any, limits: Limits, path: str, depth: int) -> int:
+    """The approximate encoded size of ``value``; raises _TooBig on a violated limit."""
+    if isinstance(value, str):
+        if len(value) > limits.max_string:
+            raise _TooBig(path, f"string longer than {limits.max_string} characters")
+        return len(value) + 2
+    if isinstance(value, dict):
+        if depth >= limits.max_depth:
+            raise _TooBig(path, f"nested deeper than {limits.max_depth} levels")
+        if len(value) > limits.max_keys:
+            raise _TooBig(path, f"more than {limits.max_keys} keys")
+        size = 2
+        for key, item in value.items():
+            if len(key) > limits.max_name:
+                raise _TooBig(path, f"a key is longer than {limits.max_name} characters")
+            size += len(key) + 4 + _walk(item, limits, f"{path}.{key}", depth + 1)
+        return size
+    if isinstance(value, list):
+        if depth >= limits.max_depth:
+            raise _TooBig(path, f"nested deeper than {limits.max_depth} levels")
+        if len(value) > limits.max_keys:
+            raise _TooBig(path, f"more than {limits.max_keys} items")
+        size = 2
+        for i, item in enumerate(value):
+            size += 1 + _walk(item, limits, f"{path}[{i}]", depth + 1)
+        return size
+    return 8
+
+
+def check_document(value: Any, limits: Limits, path: str) -> int:
+    """Raise a 422 ``limit_exceeded`` naming the path, or return the approximate size."""
+    try:
+        return _walk(value, limits, path, 0)
+    except _TooBig as exc:
+        raise ApiError(422, "limit_exceeded", f"{exc.path}: {exc.problem}.",
+                       [{"path": exc.path, "problem": exc.problem}]) from None

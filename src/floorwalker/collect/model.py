@@ -1,0 +1,97 @@
+"""The typed event model at the boundary: Segment call shapes, decoded by msgspec.
+
+Unknown top-level fields (``integrations``, ``_metadata``, ``channel``...) are accepted
+and ignored, as Segment does; known fields must have the right type.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+Json = dict[str, Any]
+
+
+class _Call(msgspec.Struct, kw_only=True, frozen=True):
+    anonymousId: str | int | None = None  # noqa: N815
+    userId: str | int | None = None  # noqa: N815
+    messageId: str | None = None  # noqa: N815
+    timestamp: datetime | None = None
+    sentAt: datetime | None = None  # noqa: N815
+    context: Json | None = None
+
+
+class Track(_Call, tag="track"):
+    """A named event with properties."""
+
+    event: str
+    properties: Json | None = None
+
+
+class PageCall(_Call, tag="page"):
+    """A page view (stored as the GA4 name ``page_view``)."""
+
+    name: str | None = None
+    category: str | None = None
+    properties: Json | None = None
+
+
+class Screen(_Call, tag="screen"):
+    """A mobile screen view (stored as ``screen_view``)."""
+
+    name: str | None = None
+    properties: Json | None = None
+
+
+class Identify(_Call, tag="identify"):
+    """Ties the caller to a user id and sets traits."""
+
+    traits: Json | None = None
+
+
+class Alias(_Call, tag="alias"):
+    """Links a previous id to a user id."""
+
+    previousId: str | int  # noqa: N815
+
+
+class Group(_Call, tag="group"):
+    """Associates the user with a group (stored; not acted upon yet)."""
+
+    groupId: str | int  # noqa: N815
+    traits: Json | None = None
+
+
+Call = Track | PageCall | Screen | Identify | Alias | Group
+
+
+class Batch(msgspec.Struct, kw_only=True, frozen=True):
+    """``POST /v1/batch``."""
+
+    batch: list[Call]
+    context: Json | None = None
+    sentAt: datetime | None = None  # noqa: N815
+    writeKey: str | None = None  # noqa: N815  (sendBeacon cannot send headers)
+
+
+class KeyInBody(msgspec.Struct, kw_only=True, frozen=True):
+    """Only the ``writeKey`` of a body, for beacon requests without an auth header."""
+
+    writeKey: str | None = None  # noqa: N815
+
+
+CALL_TYPES: dict[str, type[Any]] = {
+    "track": Track,
+    "page": PageCall,
+    "screen": Screen,
+    "identify": Identify,
+    "alias": Alias,
+    "group": Group,
+}
+
+# Decoders are built once: msgspec compiles the schema.
+BATCH_DECODER = msgspec.json.Decoder(Batch)
+SINGLE_DECODERS = {name: msgspec.json.Decoder(cls) for name, cls in CALL_TYPES.items()}
+KEY_DECODER = msgspec.json.Decoder(KeyInBody)

@@ -1,0 +1,260 @@
+"""The write path: one writer task per process group-commits accepted events.
+
+Requests enqueue validated, enriched events and wait; the writer takes everything
+queued, deduplicates by messageId, resolves identities, folds events into profiles
+and writes events and profiles in ONE transaction, then answers every waiting
+request. Under load each commit carries many requests, which is what makes a 2xx
+(durable) cheap. Admin writes that touch profiles (erasure) run through the same
+writer so they never race with ingestion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgspec
+import structlog
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from floorwalker.collect.incoming import Incoming
+from floorwalker.profiles.apply import apply_event
+from floorwalker.profiles.cache import LRU
+from floorwalker.profiles.model import Profile
+from floorwalker.profiles.unit import ProfileStore, UnitOfWork
+from floorwalker.store.tables import events
+
+log = structlog.get_logger("floorwalker.pipeline")
+T = TypeVar("T")
+ENCODE = msgspec.json.Encoder()
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What happened to a request's events."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    visitor_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Committed:
+    """An event as committed, with the profile it changed (for post-commit listeners)."""
+
+    event: Incoming
+    event_id: int | None
+    visitor_id: str
+    profile: Profile
+
+
+Listener = Callable[[list[Committed]], Awaitable[None]]
+
+
+class StorageUnavailable(Exception):
+    """The transaction could not be committed; the client should retry."""
+
+
+@dataclass(slots=True)
+class _Job:
+    events: list[Incoming] | None
+    command: Callable[[AsyncConnection, ProfileStore], Awaitable[Any]] | None
+    future: asyncio.Future[Any]
+
+
+class Pipeline:
+    """Owns the writer task, the profile caches and the recent-messageId memory."""
+
+    def __init__(self, engine: AsyncEngine, *, session_timeout: float, max_batch: int,
+                 cache_size: int,
+                 protected: Callable[[str], frozenset[str]] = lambda _ws: frozenset()) -> None:
+        self.engine = engine
+        self.session_timeout = session_timeout
+        self.max_batch = max_batch
+        self.protected = protected
+        self.store = ProfileStore(cache_size)
+        self.seen: LRU[tuple[str, str], bool] = LRU(max(cache_size * 4, 1000))
+        self.listeners: list[Listener] = []
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._insert = (sqlite.insert(events) if engine.dialect.name == "sqlite"
+                        else postgresql.insert(events)).on_conflict_do_nothing()
+        self.observe: Callable[[float, int], None] = lambda _seconds, _n: None
+
+    async def start(self) -> None:
+        """Start the writer task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="floorwalker-writer")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop the writer."""
+        if self._task is None:
+            return
+        stop: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Job(None, None, stop))
+        await stop
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def ingest(self, batch: list[Incoming]) -> IngestResult:
+        """Persist ``batch``; returns once it is committed (durable)."""
+        if self._task is None:
+            raise StorageUnavailable("the pipeline is not running")
+        future: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Job(batch, None, future))
+        return await future
+
+    async def run_exclusive(
+            self, command: Callable[[AsyncConnection, ProfileStore], Awaitable[T]]) -> T:
+        """Run ``command`` in the writer, alone, in its own transaction."""
+        if self._task is None:
+            raise StorageUnavailable("the pipeline is not running")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Job(None, command, future))
+        return await future
+
+    # -- the writer ------------------------------------------------------------------
+    async def _run(self) -> None:
+        while True:
+            job = await self._queue.get()
+            if job.events is None and job.command is None:
+                job.future.set_result(None)
+                continue
+            if job.command is not None:
+                await self._run_command(job)
+                continue
+            jobs = [job]
+            count = len(job.events or [])
+            while count < self.max_batch and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                if nxt.events is None:
+                    # Commands and stop markers wait for the events queued before them.
+                    await self._commit_jobs(jobs)
+                    jobs, count = [], 0
+                    if nxt.command is not None:
+                        await self._run_command(nxt)
+                    else:
+                        nxt.future.set_result(None)
+                    break
+                jobs.append(nxt)
+                count += len(nxt.events)
+            if jobs:
+                await self._commit_jobs(jobs)
+
+    async def _run_command(self, job: _Job) -> None:
+        assert job.command is not None
+        try:
+            async with self.engine.begin() as conn:
+                result = await job.command(conn, self.store)
+        except Exception as exc:  # the caller decides what the error means
+            if not job.future.done():
+                job.future.set_exception(exc)
+            return
+        if not job.future.done():
+            job.future.set_result(result)
+
+    async def _commit_jobs(self, jobs: list[_Job]) -> None:
+        started = time.perf_counter()
+        try:
+            results, committed = await self._process(jobs)
+        except Exception:
+            log.exception("group commit failed; retrying requests one by one",
+                          requests=len(jobs))
+            if len(jobs) == 1:
+                if not jobs[0].future.done():
+                    jobs[0].future.set_exception(StorageUnavailable("commit failed"))
+                return
+            for job in jobs:
+                await self._commit_jobs([job])
+            return
+        for job, result in zip(jobs, results, strict=True):
+            if not job.future.done():
+                job.future.set_result(result)
+        self.observe(time.perf_counter() - started, sum(r.accepted for r in results))
+        for listener in self.listeners:
+            try:
+                await listener(committed)
+            except Exception:
+                log.exception("post-commit listener failed")
+
+    async def _process(self, jobs: list[_Job]) -> tuple[list[IngestResult], list[Committed]]:
+        received: list[list[Incoming]] = [job.events or [] for job in jobs]
+        async with self.engine.begin() as conn:
+            fresh = await self._dedupe(conn, received)
+            unit = UnitOfWork(self.store, conn, time.time())
+            try:
+                await unit.prefetch([ev for evs in fresh for ev in evs])
+                results: list[IngestResult] = []
+                applied: list[tuple[Incoming, str]] = []
+                for evs, got in zip(fresh, received, strict=True):
+                    result = IngestResult(duplicates=len(got) - len(evs))
+                    for ev in evs:
+                        vid = unit.resolve(ev)
+                        profile = unit.profile(vid)
+                        apply_event(profile, ev, session_timeout=self.session_timeout,
+                                    protected=self.protected(ev.workspace_id))
+                        applied.append((ev, vid))
+                        result.accepted += 1
+                        result.visitor_ids.append(vid)
+                    results.append(result)
+                await unit.flush()
+                rows = [{
+                    "workspace_id": ev.workspace_id, "site_id": ev.site_id,
+                    "visitor_id": unit.final_id(vid), "message_id": ev.message_id,
+                    "type": ev.type, "name": ev.name, "ts": ev.ts,
+                    "received_at": ev.received_at,
+                    "properties": ENCODE.encode(ev.properties).decode(),
+                    "context": ENCODE.encode(ev.context).decode(),
+                } for ev, vid in applied]
+                if rows:
+                    await conn.execute(self._insert, rows)
+            except BaseException:
+                unit.evict()
+                raise
+        unit.commit_to_cache()
+        for evs in fresh:
+            for ev in evs:
+                self.seen.put((ev.workspace_id, ev.message_id), True)
+        for result in results:
+            result.visitor_ids = [unit.final_id(v) for v in result.visitor_ids]
+        committed = [Committed(ev, None, unit.final_id(vid), unit.profiles[unit.final_id(vid)])
+                     for ev, vid in applied]
+        return results, committed
+
+    async def _dedupe(self, conn: AsyncConnection,
+                      received: list[list[Incoming]]) -> list[list[Incoming]]:
+        """Drop events whose messageId this workspace has already stored."""
+        seen_now: set[tuple[str, str]] = set()
+        unknown: dict[str, set[str]] = {}
+        for evs in received:
+            for ev in evs:
+                key = (ev.workspace_id, ev.message_id)
+                if key not in self.seen:
+                    unknown.setdefault(ev.workspace_id, set()).add(ev.message_id)
+        stored: set[tuple[str, str]] = set()
+        for ws, ids in unknown.items():
+            ordered = sorted(ids)
+            for i in range(0, len(ordered), 500):
+                chunk = ordered[i:i + 500]
+                found = await conn.execute(select(events.c.message_id).where(
+                    events.c.workspace_id == ws, events.c.message_id.in_(chunk)))
+                stored.update((ws, mid) for mid in found.scalars())
+        fresh: list[list[Incoming]] = []
+        for evs in received:
+            keep = []
+            for ev in evs:
+                key = (ev.workspace_id, ev.message_id)
+                if key in self.seen or key in stored or key in seen_now:
+                    continue
+                seen_now.add(key)
+                keep.append(ev)
+            fresh.append(keep)
+        return fresh

@@ -1,0 +1,170 @@
+"""Typed settings read from ``FLOORWALKER_*`` environment variables; bad values fail loudly.
+
+Every setting is documented in docs/operations.md (a test checks it). A setting may
+also be given as ``FLOORWALKER_<NAME>_FILE`` naming a file that holds the value, for
+secrets mounted by an orchestrator.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PREFIX = "FLOORWALKER_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use."""
+
+
+def _raw(env: Mapping[str, str], name: str) -> str | None:
+    key = PREFIX + name
+    if key in env:
+        return env[key]
+    file_key = key + "_FILE"
+    if file_key in env:
+        path = Path(env[file_key])
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(f"{file_key}: cannot read {path}: {exc}") from exc
+    return None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = _raw(env, name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{PREFIX}{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = _raw(env, name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{PREFIX}{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _str(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = _raw(env, name)
+    return default if raw is None or raw == "" else raw
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _raw(env, name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{PREFIX}{name} must be true or false, got {raw!r}")
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = _raw(env, name)
+    if not raw:
+        return ()
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./floorwalker.db"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the server can be told, with its defaults."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    log_json: bool = True
+    geoip_city_db: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    max_body_bytes: int = 512 * 1024
+    max_lookup_bytes: int = 64 * 1024 * 1024
+    max_event_bytes: int = 32 * 1024
+    max_batch_events: int = 500
+    max_property_depth: int = 8
+    max_string_length: int = 8192
+    max_keys_per_object: int = 256
+    rate_limit_per_key: float = 2000.0
+    rate_limit_per_ip: float = 200.0
+    rate_limit_burst_seconds: float = 5.0
+    retention_days: int = 0
+    session_timeout_minutes: int = 30
+    commit_max_batch: int = 2000
+    commit_max_delay_ms: float = 2.0
+    profile_cache_size: int = 50_000
+    admin_token: str | None = field(default=None, repr=False)
+    enable_noop: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``env`` (default: the process environment)."""
+        e = os.environ if env is None else env
+        geo = _raw(e, "GEOIP_CITY_DB") or None
+        log_level = _str(e, "LOG_LEVEL", "info").lower()
+        if log_level not in {"debug", "info", "warning", "error"}:
+            raise SettingsError(
+                f"{PREFIX}LOG_LEVEL must be debug, info, warning or error, got {log_level!r}"
+            )
+        url = _str(e, "DATABASE_URL", DEFAULT_DATABASE_URL)
+        if not (url.startswith("sqlite") or url.startswith("postgresql")):
+            raise SettingsError(
+                f"{PREFIX}DATABASE_URL must be a sqlite+aiosqlite:// or "
+                f"postgresql+asyncpg:// URL, got {url.split(':', 1)[0]!r}"
+            )
+        return cls(
+            database_url=url,
+            host=_str(e, "HOST", "127.0.0.1"),
+            port=_int(e, "PORT", 8000, minimum=1),
+            log_level=log_level,
+            log_json=_bool(e, "LOG_JSON", True),
+            geoip_city_db=geo,
+            trusted_proxies=_list(e, "TRUSTED_PROXIES"),
+            max_body_bytes=_int(e, "MAX_BODY_BYTES", 512 * 1024, minimum=1024),
+            max_lookup_bytes=_int(e, "MAX_LOOKUP_BYTES", 64 * 1024 * 1024, minimum=1024),
+            max_event_bytes=_int(e, "MAX_EVENT_BYTES", 32 * 1024, minimum=256),
+            max_batch_events=_int(e, "MAX_BATCH_EVENTS", 500, minimum=1),
+            max_property_depth=_int(e, "MAX_PROPERTY_DEPTH", 8, minimum=1),
+            max_string_length=_int(e, "MAX_STRING_LENGTH", 8192, minimum=16),
+            max_keys_per_object=_int(e, "MAX_KEYS_PER_OBJECT", 256, minimum=1),
+            rate_limit_per_key=_float(e, "RATE_LIMIT_PER_KEY", 2000.0),
+            rate_limit_per_ip=_float(e, "RATE_LIMIT_PER_IP", 200.0),
+            rate_limit_burst_seconds=_float(e, "RATE_LIMIT_BURST_SECONDS", 5.0, minimum=0.1),
+            retention_days=_int(e, "RETENTION_DAYS", 0),
+            session_timeout_minutes=_int(e, "SESSION_TIMEOUT_MINUTES", 30, minimum=1),
+            commit_max_batch=_int(e, "COMMIT_MAX_BATCH", 2000, minimum=1),
+            commit_max_delay_ms=_float(e, "COMMIT_MAX_DELAY_MS", 2.0),
+            profile_cache_size=_int(e, "PROFILE_CACHE_SIZE", 50_000, minimum=0),
+            admin_token=_raw(e, "ADMIN_TOKEN") or None,
+            enable_noop=_bool(e, "ENABLE_NOOP", False),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some settings changed (tests and the CLI use this)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)  # type: ignore[arg-type]
+
+
+def setting_names() -> list[str]:
+    """The environment variable name of every setting."""
+    return [PREFIX + f.name.upper() for f in fields(Settings)]

@@ -1,0 +1,81 @@
+"""Small HTTP helpers shared by the APIs: bounded body reading, credentials, client IP."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+
+from starlette.requests import Request
+
+from floorwalker.errors import ApiError
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 ``payload_too_large`` once it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise ApiError(413, "payload_too_large",
+                               f"The body is larger than {limit} bytes.")
+        except ValueError:
+            raise ApiError(400, "bad_content_length", "Content-Length is not a number.") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def basic_user(request: Request) -> str | None:
+    """The user name of HTTP Basic auth (Segment puts the write key there)."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise ApiError(401, "unauthorized", "The Basic credentials are not valid base64.",
+                           headers={"WWW-Authenticate": "Basic"}) from None
+        return decoded.partition(":")[0] or None
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    return None
+
+
+def bearer(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer ...`` (or the user of Basic auth)."""
+    return basic_user(request)
+
+
+def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str | None:
+    """The visitor's IP: the peer, or X-Forwarded-For's last untrusted hop behind our proxies."""
+    peer = request.client.host if request.client else None
+    if not trusted_proxies or peer is None or not _trusted(peer, trusted_proxies):
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, trusted_proxies):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _trusted(ip: str, proxies: tuple[str, ...]) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for proxy in proxies:
+        try:
+            if addr in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False

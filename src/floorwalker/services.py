@@ -1,0 +1,39 @@
+"""The long-lived parts of a running server, built once by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import HTTPConnection
+
+from floorwalker.collect.enrich import GeoLocator
+from floorwalker.collect.lookups import LookupStore
+from floorwalker.collect.normalize import Normalizer
+from floorwalker.collect.pipeline import Pipeline
+from floorwalker.config import Settings
+from floorwalker.ops.metrics import Metrics
+from floorwalker.ops.ratelimit import RateLimiter
+from floorwalker.tenancy.directory import Directory
+
+
+@dataclass
+class Services:
+    """Everything a request handler may need."""
+
+    settings: Settings
+    engine: AsyncEngine
+    directory: Directory
+    pipeline: Pipeline
+    normalizer: Normalizer
+    geo: GeoLocator
+    lookups: LookupStore
+    metrics: Metrics
+    key_limiter: RateLimiter
+    ip_limiter: RateLimiter
+
+
+def services(conn: HTTPConnection) -> Services:
+    """The services of the app serving this request."""
+    svc: Services = conn.app.state.services
+    return svc

@@ -1,0 +1,125 @@
+"""Tables of the system of record. Times are UTC epoch seconds (float) on both databases.
+
+JSON documents (profiles, event properties) are stored as text encoded by msgspec: it is
+the same on SQLite and PostgreSQL and several times faster than the ORM's JSON type.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from floorwalker.store.base import BigIntPK, metadata
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("settings", Text, nullable=False, default="{}"),
+    Column("created_at", Float, nullable=False),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("domain", String(255), nullable=True),
+    Column("write_key", String(80), nullable=False, unique=True),
+    Column("server_key_hash", String(64), nullable=False, unique=True),
+    Column("identity_secret", String(80), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    # NULL workspace: an instance token, which manages workspaces and nothing inside them.
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=True, index=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+visitors = Table(
+    "visitors",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("user_id", String(255), nullable=True),
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("visit_count", Integer, nullable=False, default=0),
+    Column("is_customer", Boolean, nullable=False, default=False),
+    Column("lifetime_revenue", Float, nullable=False, default=0.0),
+    Column("profile", Text, nullable=False),
+    UniqueConstraint("workspace_id", "user_id", name="uq_visitors_workspace_user"),
+    Index("ix_visitors_workspace_last_seen", "workspace_id", "last_seen"),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("workspace_id", String(40), primary_key=True),
+    Column("kind", String(8), primary_key=True),  # "anon" or "user"
+    Column("value", String(255), primary_key=True),
+    Column("visitor_id", String(40), nullable=False, index=True),
+    Column("created_at", Float, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("site_id", String(40), nullable=False),
+    Column("visitor_id", String(40), nullable=False),
+    Column("message_id", String(255), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("properties", Text, nullable=False),
+    Column("context", Text, nullable=False),
+    UniqueConstraint("workspace_id", "message_id", name="uq_events_workspace_message"),
+    Index("ix_events_visitor_ts", "visitor_id", "ts"),
+    Index("ix_events_received_at", "received_at"),
+)
+
+lookup_tables = Table(
+    "lookup_tables",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("key_field", String(64), nullable=False),
+    Column("row_count", Integer, nullable=False, default=0),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_lookup_tables_workspace_name"),
+)
+
+lookup_rows = Table(
+    "lookup_rows",
+    metadata,
+    Column("table_id", String(40), ForeignKey("lookup_tables.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("data", Text, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Workspaces, sites, their keys, and admin tokens."""

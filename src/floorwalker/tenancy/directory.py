@@ -1,0 +1,113 @@
+"""Who is calling: keys and tokens resolved to a site or workspace, cached briefly."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from floorwalker.store.tables import api_tokens, sites, workspaces
+from floorwalker.tenancy.keys import digest
+from floorwalker.tenancy.service import WorkspaceSettings
+
+TTL_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class SiteKey:
+    """A site's credentials as seen by the ingestion API."""
+
+    site_id: str
+    workspace_id: str
+    identity_secret: str
+    trusted: bool  # True for the server key
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The holder of an admin token or server key on ``/api``."""
+
+    workspace_id: str | None  # None: instance token (manages workspaces only)
+    kind: str  # "token" | "server_key"
+    site_id: str | None = None
+
+
+class Directory:
+    """Resolves credentials with a short cache so the hot path does not query per request."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._keys: dict[str, tuple[float, SiteKey | None]] = {}
+        self._tokens: dict[str, tuple[float, Principal | None]] = {}
+        self._settings: dict[str, tuple[float, WorkspaceSettings]] = {}
+
+    def invalidate(self) -> None:
+        """Forget everything (after keys rotate or settings change)."""
+        self._keys.clear()
+        self._tokens.clear()
+        self._settings.clear()
+
+    async def site_key(self, key: str) -> SiteKey | None:
+        """The site a write key or server key belongs to, or None."""
+        now = time.monotonic()
+        hit = self._keys.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found: SiteKey | None = None
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(sites).where(sites.c.write_key == key))).first()
+            if row is not None:
+                found = SiteKey(row.id, row.workspace_id, row.identity_secret, trusted=False)
+            else:
+                row = (await conn.execute(select(sites).where(
+                    sites.c.server_key_hash == digest(key)))).first()
+                if row is not None:
+                    found = SiteKey(row.id, row.workspace_id, row.identity_secret, trusted=True)
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[key] = (now + TTL_SECONDS, found)
+        return found
+
+    async def principal(self, token: str) -> Principal | None:
+        """The workspace an admin token or server key acts for, or None."""
+        now = time.monotonic()
+        hit = self._tokens.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found: Principal | None = None
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(api_tokens).where(
+                api_tokens.c.token_hash == digest(token)))).first()
+            if row is not None:
+                found = Principal(row.workspace_id, "token")
+            else:
+                site = (await conn.execute(select(sites).where(
+                    sites.c.server_key_hash == digest(token)))).first()
+                if site is not None:
+                    found = Principal(site.workspace_id, "server_key", site.id)
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[token] = (now + TTL_SECONDS, found)
+        return found
+
+    async def settings(self, workspace_id: str) -> WorkspaceSettings:
+        """A workspace's settings (cached briefly)."""
+        now = time.monotonic()
+        hit = self._settings.get(workspace_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        async with self.engine.connect() as conn:
+            raw = (await conn.execute(select(workspaces.c.settings).where(
+                workspaces.c.id == workspace_id))).scalar()
+        value = (msgspec.json.decode(raw, type=WorkspaceSettings) if raw
+                 else WorkspaceSettings())
+        self._settings[workspace_id] = (now + TTL_SECONDS, value)
+        return value
+
+    def cached_settings(self, workspace_id: str) -> WorkspaceSettings:
+        """Settings from the cache without I/O (defaults when not loaded yet)."""
+        hit = self._settings.get(workspace_id)
+        return hit[1] if hit else WorkspaceSettings()
