@@ -155,6 +155,10 @@ class Normalizer:
 
         trusted = site.trusted
         given_hash = ctx_in.pop("user_hash", None)
+        if isinstance(call, model.Alias) and not trusted and not isinstance(given_hash, str):
+            raise ApiError(403, "identity_unverified",
+                           f"{path}: alias needs the server key or context.user_hash.",
+                           [{"path": f"{path}.context.user_hash"}])
         if user is not None and not trusted:
             if isinstance(given_hash, str) and given_hash:
                 if not user_hash_matches(site.identity_secret, user, given_hash):
@@ -176,12 +180,9 @@ class Normalizer:
             raise ApiError(422, "missing_identity",
                            f"{path} needs an anonymousId or a userId.",
                            [{"path": path, "problem": "anonymousId or userId required"}])
-        if isinstance(call, model.Alias):
-            if user is None:
-                raise ApiError(422, "missing_identity", f"{path}.userId is required for alias.")
-            if not trusted and not isinstance(given_hash, str):
-                raise ApiError(403, "identity_unverified",
-                               f"{path}: alias needs the server key or context.user_hash.")
+        if isinstance(call, model.Alias) and user is None:
+            raise ApiError(422, "missing_identity", f"{path}.userId is required for alias.",
+                           [{"path": f"{path}.userId"}])
 
         received = req.received_at
         sent_at = call.sentAt or batch_sent_at
