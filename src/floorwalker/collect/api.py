@@ -35,7 +35,15 @@ def _schema(kind: str) -> dict[str, Any]:
         "x-components": components}
 
 
-def _decode_error(exc: msgspec.ValidationError | msgspec.DecodeError) -> ApiError:
+# msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a string.
+_DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
+
+
+def _decode_error(exc: msgspec.ValidationError | msgspec.DecodeError | UnicodeDecodeError
+                  ) -> ApiError:
+    if isinstance(exc, UnicodeDecodeError):
+        return ApiError(400, "invalid_encoding",
+                        f"The body is not valid UTF-8 (byte {exc.start}); send JSON as UTF-8.")
     text = str(exc)
     if isinstance(exc, msgspec.ValidationError):
         message, _, path = text.partition(" - at `")
@@ -51,7 +59,7 @@ async def _authenticate(request: Request, body: bytes) -> SiteKey:
     if key is None and body:
         try:
             key = model.KEY_DECODER.decode(body).writeKey
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except _DECODE_ERRORS:
             key = None
     if not key:
         raise ApiError(401, "missing_write_key",
@@ -82,7 +90,7 @@ async def _ingest(request: Request, kind: str) -> Response:
             calls, ctx, sent_at = batch.batch, batch.context or {}, batch.sentAt
         else:
             calls, ctx, sent_at = [model.SINGLE_DECODERS[kind].decode(body)], None, None
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except _DECODE_ERRORS as exc:
         raise _decode_error(exc) from None
     info = RequestInfo(ip=ip, user_agent=request.headers.get("user-agent"),
                        accept_language=request.headers.get("accept-language"),

@@ -20,6 +20,9 @@ class Limits:
     max_name: int = 200
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 class _TooBig(Exception):
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
@@ -52,6 +55,9 @@ def _walk(value: Any, limits: Limits, path: str, depth: int) -> int:
         for i, item in enumerate(value):
             size += 1 + _walk(item, limits, f"{path}[{i}]", depth + 1)
         return size
+    if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+        # Python reads any length of digits; nothing downstream (floats, JSON readers) can.
+        raise _TooBig(path, "integer outside the 64-bit range")
     return 8
 
 

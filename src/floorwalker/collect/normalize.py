@@ -57,7 +57,21 @@ def _id(value: str | int | None, field: str, path: str) -> str | None:
     if len(text) > MAX_ID_LENGTH:
         raise ApiError(422, "invalid_id", f"{path}.{field} is longer than {MAX_ID_LENGTH}.",
                        [{"path": f"{path}.{field}", "problem": "too long"}])
+    if "\x00" in text:  # PostgreSQL text cannot hold it; no real id contains one
+        raise ApiError(422, "invalid_id", f"{path}.{field} contains a NUL character.",
+                       [{"path": f"{path}.{field}", "problem": "NUL character"}])
     return text
+
+
+def _message_id(value: str | None, path: str) -> str | None:
+    if not value:
+        return None
+    if len(value) > MAX_ID_LENGTH or "\x00" in value:
+        raise ApiError(422, "invalid_message_id",
+                       f"{path}.messageId must be at most {MAX_ID_LENGTH} characters without "
+                       "NUL; leave it out to have one made for you.",
+                       [{"path": f"{path}.messageId", "problem": "too long or NUL character"}])
+    return value
 
 
 def _flatten_ecommerce(props: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +123,7 @@ class Normalizer:
         if call.context:
             ctx_in.update(call.context)
         size = check_document(ctx_in, limits, f"{path}.context")
+        message_id = _message_id(call.messageId, path)
         anon = _id(call.anonymousId, "anonymousId", path)
         user = _id(call.userId, "userId", path)
         previous: str | None = None
@@ -116,9 +131,10 @@ class Normalizer:
         props: dict[str, Any]
         if isinstance(call, model.Track):
             name = call.event.strip()
-            if not name or len(name) > limits.max_name:
+            if not name or len(name) > limits.max_name or "\x00" in name:
                 raise ApiError(422, "invalid_event_name",
-                               f"{path}.event must be 1-{limits.max_name} characters.",
+                               f"{path}.event must be 1-{limits.max_name} characters, "
+                               "without NUL.",
                                [{"path": f"{path}.event", "problem": "bad length"}])
             props = dict(call.properties or {})
         elif isinstance(call, model.PageCall):
@@ -190,7 +206,7 @@ class Normalizer:
         context = self._enrich(ctx_in, props, req, trusted, geo_cache)
         return Incoming(
             type=call.__struct_config__.tag or "track",  # type: ignore[arg-type]
-            name=name, message_id=call.messageId or f"srv-{uuid.uuid4().hex}",
+            name=name, message_id=message_id or f"srv-{uuid.uuid4().hex}",
             workspace_id=site.workspace_id, site_id=site.site_id,
             anonymous_id=anon, user_id=user, previous_id=previous,
             properties=props, traits=traits, ts=ts, received_at=received.timestamp(),
