@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -74,7 +75,8 @@ async def test_cli_import_with_progress(tmp_path: Path, database_url: str, alice
     rows = "".join(f"sku-{i},{i / 1000},cat\n" for i in range(2500))
     path.write_text("item_id,margin,category\n" + rows)
     env = {**os.environ, "FLOORWALKER_DATABASE_URL": database_url}
-    result = subprocess.run(
+    result = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "floorwalker.cli", "lookup", "import", str(path),
          "--workspace", "acme"], env=env, capture_output=True, text=True, timeout=120,
         check=False)

@@ -93,7 +93,8 @@ async def test_enrichment_device_language_source(client: httpx.AsyncClient,
 
 async def test_accept_language_and_organic_keywords(client: httpx.AsyncClient,
                                                     alice: Tenant) -> None:
-    r = await client.post("/v1/page", headers={**alice.basic(), "Accept-Language": "de-CH,de;q=0.9"},
+    headers = {**alice.basic(), "Accept-Language": "de-CH,de;q=0.9"}
+    r = await client.post("/v1/page", headers=headers,
                           json={"anonymousId": "a2", "context": {"page": {
                               "url": "https://acme.example/", "referrer":
                               "https://www.bing.com/search?q=red+boots"}}})
@@ -121,7 +122,7 @@ async def test_client_clock_skew_is_corrected(client: httpx.AsyncClient, alice: 
     assert abs(ts - (now.timestamp() - 30)) < 5
 
 
-@pytest.mark.parametrize("doc,code,status", [
+@pytest.mark.parametrize(("doc", "code", "status"), [
     ({"batch": []}, "empty_batch", 422),
     ({"batch": [{"type": "track", "anonymousId": "a"}]}, "invalid_event", 422),
     ({"batch": [{"type": "nope", "anonymousId": "a"}]}, "invalid_event", 422),

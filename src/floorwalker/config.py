@@ -162,7 +162,7 @@ class Settings:
         """A copy with some settings changed (tests and the CLI use this)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
-        return Settings(**values)  # type: ignore[arg-type]
+        return Settings(**values)
 
 
 def setting_names() -> list[str]:

@@ -105,7 +105,8 @@ async def import_rows(conn: AsyncConnection, workspace_id: str, name: str, key_f
             if progress:
                 progress(count)
         if count + len(chunk) > MAX_ROWS:
-            raise ApiError(413, "lookup_too_large", f"A lookup table holds at most {MAX_ROWS} rows.")
+            raise ApiError(413, "lookup_too_large",
+                           f"A lookup table holds at most {MAX_ROWS} rows.")
     count += await _write(conn, table_id, chunk)
     if progress:
         progress(count)

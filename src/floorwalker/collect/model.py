@@ -15,22 +15,22 @@ Json = dict[str, Any]
 
 
 class _Call(msgspec.Struct, kw_only=True, frozen=True):
-    anonymousId: str | int | None = None  # noqa: N815
-    userId: str | int | None = None  # noqa: N815
-    messageId: str | None = None  # noqa: N815
+    anonymousId: str | int | None = None
+    userId: str | int | None = None
+    messageId: str | None = None
     timestamp: datetime | None = None
-    sentAt: datetime | None = None  # noqa: N815
+    sentAt: datetime | None = None
     context: Json | None = None
 
 
-class Track(_Call, tag="track"):
+class Track(_Call, tag="track", frozen=True):
     """A named event with properties."""
 
     event: str
     properties: Json | None = None
 
 
-class PageCall(_Call, tag="page"):
+class PageCall(_Call, tag="page", frozen=True):
     """A page view (stored as the GA4 name ``page_view``)."""
 
     name: str | None = None
@@ -38,29 +38,29 @@ class PageCall(_Call, tag="page"):
     properties: Json | None = None
 
 
-class Screen(_Call, tag="screen"):
+class Screen(_Call, tag="screen", frozen=True):
     """A mobile screen view (stored as ``screen_view``)."""
 
     name: str | None = None
     properties: Json | None = None
 
 
-class Identify(_Call, tag="identify"):
+class Identify(_Call, tag="identify", frozen=True):
     """Ties the caller to a user id and sets traits."""
 
     traits: Json | None = None
 
 
-class Alias(_Call, tag="alias"):
+class Alias(_Call, tag="alias", frozen=True):
     """Links a previous id to a user id."""
 
-    previousId: str | int  # noqa: N815
+    previousId: str | int
 
 
-class Group(_Call, tag="group"):
+class Group(_Call, tag="group", frozen=True):
     """Associates the user with a group (stored; not acted upon yet)."""
 
-    groupId: str | int  # noqa: N815
+    groupId: str | int
     traits: Json | None = None
 
 
@@ -72,14 +72,14 @@ class Batch(msgspec.Struct, kw_only=True, frozen=True):
 
     batch: list[Call]
     context: Json | None = None
-    sentAt: datetime | None = None  # noqa: N815
-    writeKey: str | None = None  # noqa: N815  (sendBeacon cannot send headers)
+    sentAt: datetime | None = None
+    writeKey: str | None = None
 
 
 class KeyInBody(msgspec.Struct, kw_only=True, frozen=True):
     """Only the ``writeKey`` of a body, for beacon requests without an auth header."""
 
-    writeKey: str | None = None  # noqa: N815
+    writeKey: str | None = None
 
 
 CALL_TYPES: dict[str, type[Any]] = {

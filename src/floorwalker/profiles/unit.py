@@ -200,9 +200,8 @@ class UnitOfWork:
             if anon_id is not None:
                 self._link(ws, "anon", anon_id, vid)
             return vid
-        if anon_v is not None and anon_v != user_v:
-            if self.profiles[anon_v].user_id is None:
-                self._merge(anon_v, user_v)
+        if anon_v is not None and anon_v != user_v and self.profiles[anon_v].user_id is None:
+            self._merge(anon_v, user_v)
         if anon_id is not None:
             self._link(ws, "anon", anon_id, user_v)
         return user_v
