@@ -200,7 +200,8 @@ class _Run:
                      "Accept-Language: en-US,en;q=0.9\r\nContent-Length: ").encode()
         self.window_start = self.window_end = 0.0
         self.stopping = False
-        self.requests = self.events = self.errors = self.in_flight = 0
+        self.requests = self.events = self.errors = 0
+        self.in_flight = 1 << 30  # connections opened; known once they all are
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
         self.samples: list[str] = []
@@ -231,15 +232,13 @@ class _Conn(asyncio.Protocol):
         self.status = 0
         self.body_at = 0
         self.started = 0.0
-        self.transport: asyncio.Transport | None = None
+        self.transport: Any = None  # uvloop's transports are not asyncio.Transport
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self._send()
 
     def _send(self) -> None:
-        assert self.transport is not None
         if self.run.stopping or time.perf_counter() >= self.run.window_end:
             self.transport.close()
             return
@@ -259,11 +258,10 @@ class _Conn(asyncio.Protocol):
                 at = head.find(b"content-length:")
                 if at < 0:  # uvicorn always sends a length for these responses
                     self.run.errors += 1
-                    assert self.transport is not None
                     self.transport.close()
                     return
-                length = int(head[at + 15:head.find(b"\r\n", at) if
-                                  head.find(b"\r\n", at) > 0 else None])
+                eol = head.find(b"\r\n", at)
+                length = int(head[at + 15:eol if eol > 0 else None])
                 self.body_at = end + 4
                 self.need = self.body_at + length
             if len(self.buf) < self.need:
@@ -284,6 +282,27 @@ class _Conn(asyncio.Protocol):
             run.done.set_result(None)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc (0 when unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores have spent busy since boot (from /proc/stat)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -300,13 +319,23 @@ async def run_load(cmd: dict[str, Any], factory: EventFactory) -> dict[str, Any]
     run.window_start = t0 + warmup
     run.window_end = run.window_start + seconds
     run.done = loop.create_future()
-    cpu0 = time.process_time()
+    # CPU use of both processes over the measured window only (not warm-up or teardown).
+    server_pid = int(cmd.get("server_pid") or 0)
+    cpu: dict[str, float] = {}
+
+    def sample(at: str) -> None:
+        cpu[at + "_client"] = time.process_time()
+        cpu[at + "_server"] = _cpu_seconds(server_pid) if server_pid else 0.0
+        cpu[at + "_machine"] = _machine_busy()
+
+    loop.call_later(warmup, sample, "start")
+    loop.call_later(warmup + seconds, sample, "end")
     results = await asyncio.gather(*(
         loop.create_connection(lambda: _Conn(run), cmd["host"], cmd["port"])
         for _ in range(int(cmd["connections"]))), return_exceptions=True)
     failed = [r for r in results if isinstance(r, BaseException)]
     run.in_flight = len(results) - len(failed)
-    if run.in_flight == 0:
+    if run.closed >= run.in_flight and not run.done.done():
         run.done.set_result(None)
     # Every connection closes itself after the window; wait for the slowest response.
     try:
@@ -314,8 +343,9 @@ async def run_load(cmd: dict[str, Any], factory: EventFactory) -> dict[str, Any]
                                timeout=max(0.0, run.window_end - time.perf_counter()) + 30)
     except TimeoutError:
         run.stopping = True
-    elapsed = time.perf_counter() - t0
-    cpu = time.process_time() - cpu0
+    for at in ("start", "end"):  # only when every connection failed early
+        if at + "_client" not in cpu:
+            sample(at)
     return {
         "requests": run.requests, "events": run.events, "seconds": seconds,
         "requests_per_s": run.requests / seconds, "events_per_s": run.events / seconds,
@@ -323,7 +353,12 @@ async def run_load(cmd: dict[str, Any], factory: EventFactory) -> dict[str, Any]
         "p99_ms": _percentile(run.latencies, 0.99) * 1000,
         "errors": run.errors + len(failed), "statuses": run.statuses,
         "error_samples": run.samples + [repr(f) for f in failed[:2]],
-        "client_cpu": cpu / elapsed if elapsed else 0.0,
+        "client_cpu": (cpu["end_client"] - cpu["start_client"]) / seconds,
+        "server_cpu": (cpu["end_server"] - cpu["start_server"]) / seconds,
+        # Everything else the machine did meanwhile (the database server, other jobs).
+        "other_cpu": ((cpu["end_machine"] - cpu["start_machine"])
+                      - (cpu["end_server"] - cpu["start_server"])
+                      - (cpu["end_client"] - cpu["start_client"])) / seconds,
     }
 
 

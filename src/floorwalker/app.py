@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -21,7 +22,7 @@ from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.limits import Limits
 from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
-from floorwalker.collect.pipeline import Pipeline
+from floorwalker.collect.pipeline import Pipeline, fire_timers
 from floorwalker.config import Settings
 from floorwalker.errors import ApiError
 from floorwalker.ops import routes as ops_routes
@@ -29,7 +30,10 @@ from floorwalker.ops.logging import RequestIdMiddleware
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.ops.retention import RetentionTask
+from floorwalker.engage import api as engage_api
 from floorwalker.profiles import api as profiles_api
+from floorwalker.rules import api as rules_api
+from floorwalker.rules.runtime import Rules, TimerLoop
 from floorwalker.services import Services
 from floorwalker.store.engine import make_engine
 from floorwalker.tenancy.directory import Directory
@@ -46,10 +50,13 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     directory = Directory(engine)
     metrics = Metrics()
+    lookups = LookupStore(engine)
+    rules = Rules(engine, lookups)
     pipeline = Pipeline(
         engine, session_timeout=settings.session_timeout_minutes * 60.0,
         max_batch=settings.commit_max_batch, cache_size=settings.profile_cache_size,
-        protected=lambda ws: frozenset(directory.cached_settings(ws).sensitive_attributes))
+        protected=lambda ws: frozenset(directory.cached_settings(ws).sensitive_attributes),
+        rules=rules)
     pipeline.observe = metrics.observe_commit
     geo = GeoLocator(settings.geoip_city_db)
     limits = Limits(max_depth=settings.max_property_depth, max_string=settings.max_string_length,
@@ -58,8 +65,8 @@ def build_services(settings: Settings) -> Services:
                     max_batch_events=settings.max_batch_events)
     return Services(
         settings=settings, engine=engine, directory=directory, pipeline=pipeline,
-        normalizer=Normalizer(limits, geo), geo=geo, lookups=LookupStore(engine),
-        metrics=metrics,
+        normalizer=Normalizer(limits, geo), geo=geo, lookups=lookups,
+        metrics=metrics, rules=rules,
         key_limiter=RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_seconds),
         ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds))
 
@@ -89,6 +96,17 @@ def _install_errors(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return _error(request, ApiError(exc.status_code, code, str(exc.detail),
                                         headers=dict(exc.headers or {})))
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        # SQLSTATE class 22 (data exception): PostgreSQL refused a value the client sent,
+        # e.g. a NUL character or a string longer than its column. SQLite stores both.
+        if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
+            return _error(request, ApiError(
+                422, "unstorable_value",
+                "A value in the request cannot be stored: it contains a NUL character or is "
+                "longer than allowed. Remove the character or shorten the value."))
+        return await unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -123,9 +141,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await svc.pipeline.start()
         retention = RetentionTask(svc.engine, settings.retention_days)
         retention.start()
+        timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))
+        app.state.timers = timer_loop
+        if settings.timers_enabled:
+            timer_loop.start()
         try:
             yield
         finally:
+            await timer_loop.stop()
             await retention.stop()
             await svc.pipeline.stop()
             await svc.engine.dispose()
@@ -139,6 +162,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(profiles_api.router)
     app.include_router(lookups_api.router)
+    app.include_router(rules_api.router)
+    app.include_router(engage_api.router)
     app.include_router(ops_routes.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # Browsers on customer sites post to /v1 cross-origin; credentials are the write key.

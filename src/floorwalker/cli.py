@@ -26,11 +26,17 @@ site_app = typer.Typer(help="Sites and their keys.", no_args_is_help=True)
 token_app = typer.Typer(help="Admin API tokens.", no_args_is_help=True)
 lookup_app = typer.Typer(help="Server-side lookup tables.", no_args_is_help=True)
 retention_app = typer.Typer(help="Event retention.", no_args_is_help=True)
+rules_app = typer.Typer(help="Rules as code: segments, scenarios, departments.",
+                        no_args_is_help=True)
+playbook_app = typer.Typer(help="Bundled playbooks of segments and scenarios.",
+                           no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(site_app, name="site")
 app.add_typer(token_app, name="token")
 app.add_typer(lookup_app, name="lookup")
 app.add_typer(retention_app, name="retention")
+app.add_typer(rules_app, name="rules")
+app.add_typer(playbook_app, name="playbook")
 
 console = Console(stderr=True)
 out = Console()
@@ -266,6 +272,78 @@ def retention_run() -> None:
             await engine.dispose()
 
     out.print(f"deleted {asyncio.run(main())} events")
+
+
+@rules_app.command("export")
+def rules_export(workspace: Annotated[str, typer.Option(help="Workspace slug")]) -> None:
+    """Print the workspace's departments, segments and scenarios as YAML."""
+    from floorwalker.rules import io
+
+    async def run(conn: AsyncConnection) -> dict[str, Any]:
+        return await io.export(conn, await _workspace_id(conn, workspace))
+
+    sys.stdout.write(io.dump(_with_db(run)))
+
+
+@rules_app.command("apply")
+def rules_apply(path: Path, workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                dry_run: Annotated[bool, typer.Option("--dry-run",
+                                                      help="Show the diff only")] = False,
+                prune: Annotated[bool, typer.Option(
+                    "--prune", help="Delete items the file does not list")] = False) -> None:
+    """Create or replace the rules in a YAML file; --dry-run shows what would change."""
+    import yaml
+
+    from floorwalker.rules import io
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        console.print(f"[red]Cannot read {path}:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+    async def run(conn: AsyncConnection) -> io.Plan:
+        return await io.apply(conn, await _workspace_id(conn, workspace), doc,
+                              dry_run=dry_run, prune=prune)
+
+    _print_plan(_with_db(run), dry_run)
+
+
+def _print_plan(plan: Any, dry_run: bool) -> None:
+    marks = {"create": "[green]+[/green]", "update": "[yellow]~[/yellow]",
+             "delete": "[red]-[/red]"}
+    for change in plan.effective:
+        out.print(f"{marks[change.action]} {change.kind} {change.key}")
+        if change.diff:
+            out.print(change.diff, markup=False, highlight=False)
+    verb = "would change" if dry_run else "changed"
+    out.print(f"{len(plan.effective)} {verb}, "
+              f"{len(plan.changes) - len(plan.effective)} unchanged"
+              + (" (dry run: nothing written)" if dry_run else ""))
+
+
+@playbook_app.command("list")
+def playbook_list() -> None:
+    """The bundled playbooks."""
+    from floorwalker.rules import io
+    for name in io.playbook_names():
+        out.print(name)
+
+
+@playbook_app.command("install")
+def playbook_install(name: str, workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                     dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
+    """Install a playbook's departments, segments and scenarios (e.g. ecommerce)."""
+    from floorwalker.rules import io
+    doc = io.load_playbook(name) if name in io.playbook_names() else None
+    if doc is None:
+        console.print(f"[red]No playbook {name!r}[/red]; there are: "
+                      f"{', '.join(io.playbook_names())}")
+        raise typer.Exit(2)
+
+    async def run(conn: AsyncConnection) -> io.Plan:
+        return await io.apply(conn, await _workspace_id(conn, workspace), doc, dry_run=dry_run)
+
+    _print_plan(_with_db(run), dry_run)
 
 
 def main() -> None:

@@ -114,6 +114,7 @@ class Settings:
     profile_cache_size: int = 50_000
     admin_token: str | None = field(default=None, repr=False)
     enable_noop: bool = False
+    timers_enabled: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -156,6 +157,7 @@ class Settings:
             profile_cache_size=_int(e, "PROFILE_CACHE_SIZE", 50_000, minimum=0),
             admin_token=_raw(e, "ADMIN_TOKEN") or None,
             enable_noop=_bool(e, "ENABLE_NOOP", False),
+            timers_enabled=_bool(e, "TIMERS_ENABLED", True),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

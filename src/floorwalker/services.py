@@ -14,6 +14,7 @@ from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
+from floorwalker.rules.runtime import Rules
 from floorwalker.tenancy.directory import Directory
 
 
@@ -31,6 +32,7 @@ class Services:
     metrics: Metrics
     key_limiter: RateLimiter
     ip_limiter: RateLimiter
+    rules: Rules
 
 
 def services(conn: HTTPConnection) -> Services:

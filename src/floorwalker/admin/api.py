@@ -43,6 +43,9 @@ class SettingsIn(BaseModel):
     sensitive_attributes: list[Annotated[str, Field(max_length=200)]] | None = Field(
         default=None, max_length=500)
     retention_days: int | None = Field(default=None, ge=0, le=36500)
+    max_proactive_per_session: int | None = Field(default=None, ge=0, le=100)
+    min_gap_seconds: float | None = Field(default=None, ge=0, le=86400)
+    invitation_ttl_seconds: float | None = Field(default=None, ge=5, le=86400)
 
 
 def _dump(value: Any) -> Any:
@@ -95,10 +98,14 @@ async def patch_settings(body: SettingsIn, request: Request,
         ws = await service.get_workspace(conn, who.workspace_id)
         if body.sensitive_attributes is not None:
             ws.settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
-        if body.retention_days is not None:
-            ws.settings.retention_days = body.retention_days
+        for name in ("retention_days", "max_proactive_per_session", "min_gap_seconds",
+                     "invitation_ttl_seconds"):
+            value = getattr(body, name)
+            if value is not None:
+                setattr(ws.settings, name, value)
         await service.save_settings(conn, ws.id, ws.settings)
     svc.directory.invalidate()
+    svc.rules.invalidate(ws.id)
     await svc.directory.settings(ws.id)
     return _dump(ws.settings)
 

@@ -28,7 +28,9 @@ from floorwalker.profiles.apply import apply_event
 from floorwalker.profiles.cache import LRU
 from floorwalker.profiles.model import Profile
 from floorwalker.profiles.unit import ProfileStore, UnitOfWork
-from floorwalker.store.tables import events
+from floorwalker.rules.engine import Output
+from floorwalker.rules.runtime import Rules
+from floorwalker.store.tables import events, timers
 
 log = structlog.get_logger("floorwalker.pipeline")
 T = TypeVar("T")
@@ -66,6 +68,11 @@ class _Job:
     events: list[Incoming] | None
     command: Callable[[AsyncConnection, ProfileStore], Awaitable[Any]] | None
     future: asyncio.Future[Any]
+    after: Callable[[Any], Awaitable[None]] | None = None
+
+# Events older than this when received are history (a replay, an offline queue): they
+# update profiles but do not trigger proactive rules.
+STALE_AFTER_SECONDS = 900.0
 
 
 class Pipeline:
@@ -73,8 +80,10 @@ class Pipeline:
 
     def __init__(self, engine: AsyncEngine, *, session_timeout: float, max_batch: int,
                  cache_size: int,
-                 protected: Callable[[str], frozenset[str]] = lambda _ws: frozenset()) -> None:
+                 protected: Callable[[str], frozenset[str]] = lambda _ws: frozenset(),
+                 rules: Rules | None = None) -> None:
         self.engine = engine
+        self.rules = rules
         self.session_timeout = session_timeout
         self.max_batch = max_batch
         self.protected = protected
@@ -113,12 +122,14 @@ class Pipeline:
         return await future
 
     async def run_exclusive(
-            self, command: Callable[[AsyncConnection, ProfileStore], Awaitable[T]]) -> T:
-        """Run ``command`` in the writer, alone, in its own transaction."""
+            self, command: Callable[[AsyncConnection, ProfileStore], Awaitable[T]],
+            after: Callable[[T], Awaitable[None]] | None = None) -> T:
+        """Run ``command`` in the writer, alone, in its own transaction; then ``after``
+        with its result, still in the writer, once committed."""
         if self._task is None:
             raise StorageUnavailable("the pipeline is not running")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Job(None, command, future))
+        await self._queue.put(_Job(None, command, future, after))
         return await future
 
     # -- the writer ------------------------------------------------------------------
@@ -158,13 +169,18 @@ class Pipeline:
             if not job.future.done():
                 job.future.set_exception(exc)
             return
+        if job.after is not None:
+            try:
+                await job.after(result)
+            except Exception:
+                log.exception("after-commit step failed")
         if not job.future.done():
             job.future.set_result(result)
 
     async def _commit_jobs(self, jobs: list[_Job]) -> None:
         started = time.perf_counter()
         try:
-            results, committed = await self._process(jobs)
+            results, committed, out = await self._process(jobs)
         except Exception:
             log.exception("group commit failed; retrying requests one by one",
                           requests=len(jobs))
@@ -179,14 +195,22 @@ class Pipeline:
             if not job.future.done():
                 job.future.set_result(result)
         self.observe(time.perf_counter() - started, sum(r.accepted for r in results))
+        if self.rules is not None and out is not None:
+            await self.rules.after_commit(out)
         for listener in self.listeners:
             try:
                 await listener(committed)
             except Exception:
                 log.exception("post-commit listener failed")
 
-    async def _process(self, jobs: list[_Job]) -> tuple[list[IngestResult], list[Committed]]:
+    async def _process(self, jobs: list[_Job]
+                       ) -> tuple[list[IngestResult], list[Committed], Output | None]:
         received: list[list[Incoming]] = [job.events or [] for job in jobs]
+        rules = self.rules
+        prepared = {}
+        if rules is not None:
+            prepared = await rules.prepare({ev.workspace_id for evs in received for ev in evs})
+        out = Output()
         async with self.engine.begin() as conn:
             fresh = await self._dedupe(conn, received)
             unit = UnitOfWork(self.store, conn, time.time())
@@ -201,6 +225,12 @@ class Pipeline:
                         profile = unit.profile(vid)
                         apply_event(profile, ev, session_timeout=self.session_timeout,
                                     protected=self.protected(ev.workspace_id))
+                        ready = prepared.get(ev.workspace_id)
+                        if rules is not None and ready is not None and not ready[0].empty \
+                                and ev.received_at - ev.ts < STALE_AFTER_SECONDS:
+                            now = max(ev.ts, ev.received_at)
+                            rules.engine.on_event(ready[0], rules.context(
+                                ready[0], ready[1], profile, ev, now), out)
                         applied.append((ev, vid))
                         result.accepted += 1
                         result.visitor_ids.append(vid)
@@ -216,6 +246,8 @@ class Pipeline:
                 } for ev, vid in applied]
                 if rows:
                     await conn.execute(self._insert, rows)
+                if rules is not None:
+                    await rules.write(conn, out)
             except BaseException:
                 unit.evict()
                 raise
@@ -227,7 +259,7 @@ class Pipeline:
             result.visitor_ids = [unit.final_id(v) for v in result.visitor_ids]
         committed = [Committed(ev, None, unit.final_id(vid), unit.profiles[unit.final_id(vid)])
                      for ev, vid in applied]
-        return results, committed
+        return results, committed, out
 
     async def _dedupe(self, conn: AsyncConnection,
                       received: list[list[Incoming]]) -> list[list[Incoming]]:
@@ -258,3 +290,50 @@ class Pipeline:
                 keep.append(ev)
             fresh.append(keep)
         return fresh
+
+
+async def fire_timers(pipeline: Pipeline, rows: list[dict[str, Any]]) -> int:
+    """Evaluate due timers in the writer: claim each, decide, commit; returns how many fired."""
+    rules = pipeline.rules
+    if rules is None or not rows:
+        return 0
+    prepared = await rules.prepare({r["workspace_id"] for r in rows})
+    out = Output()
+    holder: dict[str, UnitOfWork] = {}
+
+    async def command(conn: AsyncConnection, store: ProfileStore) -> int:
+        unit = UnitOfWork(store, conn, time.time())
+        holder["unit"] = unit
+        fired = 0
+        try:
+            claimed = []
+            for row in rows:
+                # Claim: only the process whose DELETE removes this exact row fires it.
+                result = await conn.execute(timers.delete().where(
+                    timers.c.id == row["id"], timers.c.due_at == row["due_at"]))
+                if result.rowcount == 1:
+                    claimed.append(row)
+            await unit.load({r["visitor_id"] for r in claimed})
+            now = time.time()
+            for row in claimed:
+                profile = unit.profiles.get(row["visitor_id"])
+                ready = prepared.get(row["workspace_id"])
+                if profile is None or ready is None:
+                    continue
+                unit.profile(row["visitor_id"])  # mark changed
+                rules.engine.on_timer(ready[0], rules.context(ready[0], ready[1], profile,
+                                                              None, now),
+                                      row["scenario_key"], row["session_id"], out)
+                fired += 1
+            await unit.flush()
+            await rules.write(conn, out)
+        except BaseException:
+            unit.evict()
+            raise
+        return fired
+
+    async def after(_fired: int) -> None:
+        holder["unit"].commit_to_cache()
+        await rules.after_commit(out)
+
+    return await pipeline.run_exclusive(command, after)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 
 from floorwalker.errors import ApiError
@@ -28,7 +28,7 @@ async def healthz(request: Request) -> Any:
     return {"status": "ok", "database": svc.engine.dialect.name}
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> Response:
     """Events in, rejections by code, pipeline latency."""
     return Response(services(request).metrics.render(), media_type=CONTENT_TYPE)

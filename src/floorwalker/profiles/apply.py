@@ -8,6 +8,8 @@ from typing import Any
 from floorwalker.collect.incoming import Incoming
 from floorwalker.profiles.model import (
     MAX_PURCHASES_KEPT,
+    MAX_RECENT_EVENTS,
+    MAX_VISIT_STARTS,
     Cart,
     CartItem,
     PageRef,
@@ -217,6 +219,8 @@ def _apply_session(profile: Profile, ev: Incoming, timeout: float) -> None:
                           started_at=ev.ts, last_event_at=ev.ts, source=source,
                           landing_page=_page_ref(ctx))
         profile.session = session
+        profile.visit_starts.append(ev.ts)
+        del profile.visit_starts[:-MAX_VISIT_STARTS]
         if profile.first_source is None:
             profile.first_source = source
     assert session is not None
@@ -232,6 +236,18 @@ def _apply_session(profile: Profile, ev: Incoming, timeout: float) -> None:
         session.pages_viewed += 1
 
 
+def _remember(profile: Profile, name: str, ts: float) -> None:
+    recent = profile.recent
+    if not recent or recent[-1][1] <= ts:
+        recent.append((name, ts))
+    else:  # a late event: keep the history in time order
+        i = len(recent)
+        while i > 0 and recent[i - 1][1] > ts:
+            i -= 1
+        recent.insert(i, (name, ts))
+    del recent[:-MAX_RECENT_EVENTS]
+
+
 def apply_event(profile: Profile, ev: Incoming, *, session_timeout: float,
                 protected: frozenset[str] = frozenset()) -> None:
     """Fold ``ev`` into ``profile`` in place."""
@@ -242,6 +258,7 @@ def apply_event(profile: Profile, ev: Incoming, *, session_timeout: float,
     if ev.anonymous_id and ev.anonymous_id not in profile.anonymous_ids:
         profile.anonymous_ids.append(ev.anonymous_id)
         del profile.anonymous_ids[:-20]
+    _remember(profile, ev.name, ev.ts)
     ctx = ev.context
     if ctx.get("geo"):
         profile.geo = ctx["geo"]
@@ -299,4 +316,6 @@ def merge_profiles(into: Profile, other: Profile) -> None:
     del into.purchases[:-MAX_PURCHASES_KEPT]
     for key, value in other.attributes.items():
         into.attributes.setdefault(key, value)
+    into.recent = sorted(into.recent + other.recent, key=lambda r: r[1])[-MAX_RECENT_EVENTS:]
+    into.visit_starts = sorted(into.visit_starts + other.visit_starts)[-MAX_VISIT_STARTS:]
     into.merged_from.append(other.visitor_id)

@@ -66,6 +66,8 @@ class Session(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 MAX_PURCHASES_KEPT = 50
+MAX_RECENT_EVENTS = 200
+MAX_VISIT_STARTS = 100
 
 
 class Profile(msgspec.Struct, kw_only=True):
@@ -92,6 +94,15 @@ class Profile(msgspec.Struct, kw_only=True):
     revenue_by_currency: dict[str, float] = msgspec.field(default_factory=dict)
     attributes: dict[str, Any] = msgspec.field(default_factory=dict)
     merged_from: list[str] = msgspec.field(default_factory=list)
+    # The last events as (name, time), oldest first: counts over time windows and
+    # sequences read them without a query.
+    recent: list[tuple[str, float]] = msgspec.field(default_factory=list)
+    # Start times of the last visits, oldest first ("2 or more visits in 30 days").
+    visit_starts: list[float] = msgspec.field(default_factory=list)
+    # Live segment keys with the time each was entered.
+    segments: dict[str, float] = msgspec.field(default_factory=dict)
+    # Proactive-engagement state: caps, snoozes, last messages (kept by the rules engine).
+    engagement: dict[str, Any] = msgspec.field(default_factory=dict)
 
     @property
     def is_customer(self) -> bool:

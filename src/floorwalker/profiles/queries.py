@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from floorwalker.errors import not_found
 from floorwalker.profiles.model import PROFILE_DECODER, Profile
 from floorwalker.profiles.unit import ProfileStore
-from floorwalker.store.tables import events, identities, visitors
+from floorwalker.store.tables import decisions, events, identities, timers, visitors
 
 
 async def find_visitor_id(conn: AsyncConnection, workspace_id: str, ref: str) -> str:
@@ -95,4 +95,7 @@ async def erase(conn: AsyncConnection, store: ProfileStore, workspace_id: str,
         identities.c.workspace_id == workspace_id))).rowcount
     await conn.execute(delete(visitors).where(visitors.c.id == visitor_id,
                                               visitors.c.workspace_id == workspace_id))
+    await conn.execute(delete(decisions).where(decisions.c.visitor_id == visitor_id,
+                                               decisions.c.workspace_id == workspace_id))
+    await conn.execute(delete(timers).where(timers.c.visitor_id == visitor_id))
     return {"events": n_events, "identities": n_ids, "visitors": 1}

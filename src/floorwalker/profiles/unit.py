@@ -17,7 +17,7 @@ from floorwalker.profiles.apply import merge_profiles
 from floorwalker.profiles.cache import LRU
 from floorwalker.profiles.ids import new_visitor_id
 from floorwalker.profiles.model import PROFILE_DECODER, PROFILE_ENCODER, Profile
-from floorwalker.store.tables import events, identities, visitors
+from floorwalker.store.tables import decisions, events, identities, timers, visitors
 
 IdentityKey = tuple[str, str, str]  # (workspace_id, "anon" | "user", value)
 CHUNK = 500
@@ -232,6 +232,9 @@ class UnitOfWork:
                                .values(visitor_id=target))
             await conn.execute(update(identities).where(identities.c.visitor_id == source)
                                .values(visitor_id=target))
+            await conn.execute(update(decisions).where(decisions.c.visitor_id == source)
+                               .values(visitor_id=target))
+            await conn.execute(timers.delete().where(timers.c.visitor_id == source))
             await conn.execute(visitors.delete().where(visitors.c.id == source))
         if created:
             await conn.execute(visitors.insert(), created)

@@ -123,3 +123,92 @@ lookup_rows = Table(
     Column("key", String(255), primary_key=True),
     Column("data", Text, nullable=False),
 )
+
+# -- rules: segments, scenarios, staffing, decisions, timers ---------------------------
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("workspace_id", "key", name="uq_segments_workspace_key"),
+)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("workspace_id", "key", name="uq_scenarios_workspace_key"),
+)
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("workspace_id", "key", name="uq_departments_workspace_key"),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("email", String(255), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("workspace_id", "email", name="uq_agents_workspace_email"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("visitor_id", String(40), nullable=False),
+    Column("scenario_key", String(64), nullable=False),
+    Column("variant", String(64), nullable=True),
+    # fired | fallback | suppressed
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(64), nullable=True),
+    Column("action_type", String(32), nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("trigger", String(255), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("delivered_at", Float, nullable=True),
+    # shown | dismissed | accepted | replied
+    Column("response", String(16), nullable=True),
+    Column("responded_at", Float, nullable=True),
+    Index("ix_decisions_visitor_created", "visitor_id", "created_at"),
+    Index("ix_decisions_workspace_created", "workspace_id", "created_at"),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    # One timer per visitor, scenario and kind: rescheduling overwrites it.
+    Column("id", String(160), primary_key=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("visitor_id", String(40), nullable=False, index=True),
+    Column("scenario_key", String(64), nullable=False),
+    Column("due_at", Float, nullable=False, index=True),
+    Column("session_id", String(40), nullable=True),
+    Column("created_at", Float, nullable=False),
+)

@@ -25,6 +25,11 @@ class WorkspaceSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     sensitive_attributes: list[str] = msgspec.field(default_factory=list)
     # Raw events older than this many days are deleted (0: keep; the global setting applies).
     retention_days: int = 0
+    # Not mobbing the visitor: proactive messages per visit, and the least gap between two.
+    max_proactive_per_session: int = 2
+    min_gap_seconds: float = 60.0
+    # An invitation not answered in this time no longer holds a department's chat slot.
+    invitation_ttl_seconds: float = 300.0
 
 
 class Workspace(msgspec.Struct, kw_only=True):

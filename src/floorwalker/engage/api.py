@@ -1,0 +1,138 @@
+"""``/v1/decisions``: what the widget shows, for clients without the WebSocket.
+
+Answers carry rendered texts and display fields only — never the rules behind them,
+lookup values or sensitive attributes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import msgspec
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select, update
+
+from floorwalker.collect.api import _authenticate
+from floorwalker.errors import ApiError, not_found
+from floorwalker.ops.http import client_ip, read_body
+from floorwalker.profiles.queries import find_visitor_id
+from floorwalker.rules.engine import snooze
+from floorwalker.rules.model import VISIBLE_ACTIONS, Scenario
+from floorwalker.rules.store import get_def
+from floorwalker.services import services
+from floorwalker.store.tables import decisions
+
+router = APIRouter(prefix="/v1", tags=["tracking"])
+RESPONSES = ("shown", "dismissed", "accepted", "replied")
+
+
+async def _visitor(request: Request, anonymous_id: str) -> tuple[str, str]:
+    svc = services(request)
+    svc.ip_limiter.check(client_ip(request, svc.settings.trusted_proxies) or "unknown",
+                         "client address")
+    site = await _authenticate(request, b"")
+    svc.key_limiter.check(site.site_id + ":pub", "key")
+    async with svc.engine.connect() as conn:
+        try:
+            vid = await find_visitor_id(conn, site.workspace_id, anonymous_id)
+        except ApiError:
+            return site.workspace_id, ""
+    return site.workspace_id, vid
+
+
+@router.get("/decisions", summary="Pending invitations and pop-ups for a visitor")
+async def pending(request: Request,
+                  anonymous_id: Annotated[str, Query(alias="anonymousId", min_length=1,
+                                                     max_length=255)]) -> Any:
+    """Each decision is handed out once; texts only."""
+    svc = services(request)
+    workspace_id, vid = await _visitor(request, anonymous_id)
+    if not vid:
+        return {"decisions": []}
+    now = time.time()
+    async with svc.engine.begin() as conn:
+        rows = (await conn.execute(select(decisions.c.id, decisions.c.payload).where(
+            decisions.c.workspace_id == workspace_id, decisions.c.visitor_id == vid,
+            decisions.c.outcome.in_(("fired", "fallback")),
+            decisions.c.action_type.in_(sorted(VISIBLE_ACTIONS)),
+            decisions.c.delivered_at.is_(None), decisions.c.expires_at > now,
+        ).order_by(decisions.c.created_at))).all()
+        out = []
+        for row in rows:
+            # Claim it: two polls at once never both get the same invitation.
+            claimed = await conn.execute(update(decisions).where(
+                decisions.c.id == row.id, decisions.c.delivered_at.is_(None)).values(
+                delivered_at=now))
+            if claimed.rowcount == 1 and row.payload:
+                out.append(msgspec.json.decode(row.payload))
+    return {"decisions": out}
+
+
+class ResponseIn(msgspec.Struct, kw_only=True):
+    """The visitor's reaction to an invitation."""
+
+    anonymousId: str  # noqa: N815
+    response: str
+
+
+@router.post("/decisions/{decision_id}/response", summary="Report shown/dismissed/accepted")
+async def respond(decision_id: str, request: Request) -> Any:
+    """Dismissing snoozes the scenario for this visitor; any answer frees the agent slot."""
+    svc = services(request)
+    body = await read_body(request, 4096)
+    try:
+        doc = msgspec.json.decode(body, type=ResponseIn)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+    if doc.response not in RESPONSES:
+        raise ApiError(422, "invalid_request",
+                       f"response is one of {', '.join(RESPONSES)}",
+                       [{"path": "$.response", "problem": "unknown response"}])
+    workspace_id, vid = await _visitor(request, doc.anonymousId[:255])
+    now = time.time()
+    async with svc.engine.begin() as conn:
+        row = (await conn.execute(select(decisions).where(
+            decisions.c.id == decision_id, decisions.c.workspace_id == workspace_id,
+            decisions.c.visitor_id == vid))).first()
+        if row is None or not vid:
+            raise not_found(f"Decision {decision_id!r}")
+        await conn.execute(update(decisions).where(decisions.c.id == decision_id).values(
+            response=doc.response, responded_at=now))
+        scenario_key = row.scenario_key
+        try:
+            _id, scenario = await get_def(conn, "scenario", workspace_id, scenario_key, Scenario)
+        except ApiError:
+            scenario = None
+    rules = svc.rules
+    if doc.response != "shown":
+        rules.engine.outstanding.close(decision_id)
+    if doc.response == "dismissed" and scenario is not None:
+        from floorwalker.rules.conditions import parse_duration
+        seconds = parse_duration(scenario.caps.snooze_after_dismiss)
+        await _snooze(request, vid, scenario_key, seconds, now)
+    return {"recorded": doc.response}
+
+
+async def _snooze(request: Request, visitor_id: str, scenario_key: str, seconds: float,
+                  now: float) -> None:
+    from floorwalker.profiles.unit import ProfileStore, UnitOfWork
+    svc = services(request)
+    holder: dict[str, UnitOfWork] = {}
+
+    async def command(conn: Any, store: ProfileStore) -> None:
+        unit = UnitOfWork(store, conn, now)
+        holder["unit"] = unit
+        try:
+            await unit.load({visitor_id})
+            if visitor_id in unit.profiles:
+                snooze(unit.profile(visitor_id), scenario_key, seconds, now)
+            await unit.flush()
+        except BaseException:
+            unit.evict()
+            raise
+
+    async def after(_r: None) -> None:
+        holder["unit"].commit_to_cache()
+
+    await svc.pipeline.run_exclusive(command, after)

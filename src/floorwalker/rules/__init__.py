@@ -1,0 +1,1 @@
+"""The rules engine: condition language, segments, scenarios, decisions."""

@@ -1,0 +1,308 @@
+"""Deciding who is helped, when and how: segments, scenario gates, staffing, decisions.
+
+The engine runs inside the pipeline's writer, in the same transaction as the event
+that caused it, so segment membership, caps and decisions commit together with it.
+It does no I/O: rule sets, lookup tables and staffing are loaded beforehand, and what
+must happen outside (webhooks, frames) is returned to run after the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from floorwalker.engage.render import render_action
+from floorwalker.profiles.model import Profile
+from floorwalker.rules.context import EvalContext
+from floorwalker.rules.model import VISIBLE_ACTIONS, Action, Scenario
+from floorwalker.rules.ruleset import CompiledScenario, RuleSet
+from floorwalker.rules.staffing import Presence, Staffing
+
+ENCODE = msgspec.json.Encoder()
+DEFAULT_DEPARTMENT = "default"
+
+
+@dataclass(slots=True)
+class Output:
+    """What one unit of work's rule evaluations produced, to write and to do after commit."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    timers_set: dict[str, dict[str, Any]] = field(default_factory=dict)
+    after_commit: list[Callable[[], Any]] = field(default_factory=list)
+    fired: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Outstanding:
+    """Invitations shown and not yet answered, per department (they hold chat slots)."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str], dict[str, float]] = {}
+
+    def count(self, workspace_id: str, department: str, now: float) -> int:
+        """Open invitations of a department, dropping expired ones."""
+        entries = self._open.get((workspace_id, department))
+        if not entries:
+            return 0
+        for decision_id in [d for d, exp in entries.items() if exp <= now]:
+            del entries[decision_id]
+        return len(entries)
+
+    def add(self, workspace_id: str, department: str, decision_id: str, expires: float) -> None:
+        """Count a new invitation until it is answered or expires."""
+        self._open.setdefault((workspace_id, department), {})[decision_id] = expires
+
+    def close(self, decision_id: str) -> None:
+        """The visitor answered or dismissed: the slot is free again."""
+        for entries in self._open.values():
+            entries.pop(decision_id, None)
+
+
+def new_decision_id() -> str:
+    """A random decision id (the only id of a decision the browser sees)."""
+    return "d_" + secrets.token_hex(10)
+
+
+def _variant(sc: Scenario, visitor_id: str) -> tuple[str | None, Action | None]:
+    """The visitor's sticky variant: the same visitor always gets the same one."""
+    if not sc.variants:
+        return None, sc.action
+    total = sum(max(0.0, v.weight) for v in sc.variants) or 1.0
+    digest = hashlib.sha256(f"{sc.key}:{visitor_id}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") / 2**64 * total
+    acc = 0.0
+    for v in sc.variants:
+        acc += max(0.0, v.weight)
+        if point < acc:
+            return v.key, v.action
+    return sc.variants[-1].key, sc.variants[-1].action
+
+
+class Engine:
+    """Evaluates a workspace's rules for one visitor at a time."""
+
+    def __init__(self, presence: Presence) -> None:
+        self.presence = presence
+        self.outstanding = Outstanding()
+
+    def staffing(self, rs: RuleSet) -> Staffing:
+        """The staffing view for a rule set."""
+        return Staffing(rs.workspace_id, rs.departments, rs.agents, self.presence)
+
+    # -- segments ----------------------------------------------------------------------
+    def update_segments(self, rs: RuleSet, ctx: EvalContext, out: Output,
+                        source: str) -> list[str]:
+        """Re-evaluate membership; record entered/left on the timeline; return entered."""
+        profile = ctx.profile
+        entered: list[str] = []
+        known = {s.key for s in rs.segments}
+        for seg in rs.segments:
+            member = seg.check(ctx)
+            was = seg.key in profile.segments
+            if member and not was:
+                profile.segments[seg.key] = ctx.now
+                entered.append(seg.key)
+                self._timeline(out, profile, "segment_entered", seg.key, ctx.now, source)
+            elif was and not member:
+                del profile.segments[seg.key]
+                self._timeline(out, profile, "segment_left", seg.key, ctx.now, source)
+        for key in [k for k in profile.segments if k not in known]:
+            del profile.segments[key]  # the segment was deleted or disabled
+        return entered
+
+    @staticmethod
+    def _timeline(out: Output, profile: Profile, name: str, segment: str, now: float,
+                  source: str) -> None:
+        out.events.append({
+            "workspace_id": profile.workspace_id, "site_id": "", "visitor_id":
+            profile.visitor_id, "message_id": f"sys-{uuid.uuid4().hex}", "type": "system",
+            "name": name, "ts": now, "received_at": now,
+            "properties": ENCODE.encode({"segment": segment, "cause": source}).decode(),
+            "context": "{}"})
+
+    # -- timers ------------------------------------------------------------------------
+    def schedule(self, rs: RuleSet, ctx: EvalContext, out: Output) -> None:
+        """Set the timers this event starts or moves (time on site, idle, absence)."""
+        profile, ev = ctx.profile, ctx.event
+        session = profile.session
+        if ev is None or session is None:
+            return
+        scheduled = profile.engagement.setdefault("timers", {})
+        for sc in rs.on_time_on_site:
+            tag = f"tos:{sc.key}"
+            if scheduled.get(tag) != session.id:
+                scheduled[tag] = session.id
+                self._timer(out, profile, sc, session.started_at + sc.trigger_seconds,
+                            session.id)
+        page = session.current_page
+        for sc in rs.on_idle:
+            if sc.page_allowed(page.url if page else None, page.path if page else None):
+                self._timer(out, profile, sc, session.last_event_at + sc.trigger_seconds,
+                            session.id)
+        for sc in rs.on_absence.get(ev.name, ()):
+            self._timer(out, profile, sc, ev.ts + sc.trigger_seconds, session.id)
+
+    @staticmethod
+    def _timer(out: Output, profile: Profile, sc: CompiledScenario, due: float,
+               session_id: str) -> None:
+        timer_id = f"{profile.visitor_id}:{sc.key}"
+        out.timers_set[timer_id] = {
+            "id": timer_id, "workspace_id": profile.workspace_id,
+            "visitor_id": profile.visitor_id, "scenario_key": sc.key, "due_at": due,
+            "session_id": session_id, "created_at": time.time()}
+
+    # -- scenarios ---------------------------------------------------------------------
+    def on_event(self, rs: RuleSet, ctx: EvalContext, out: Output) -> None:
+        """Everything an event may cause."""
+        assert ctx.event is not None
+        entered = self.update_segments(rs, ctx, out, ctx.event.name)
+        self.schedule(rs, ctx, out)
+        candidates = list(rs.by_event.get(ctx.event.name, ()))
+        for key in entered:
+            candidates.extend(rs.by_segment.get(key, ()))
+        if candidates:
+            self.decide(rs, ctx, candidates, out, f"event:{ctx.event.name}")
+
+    def on_timer(self, rs: RuleSet, ctx: EvalContext, scenario_key: str, session_id: str | None,
+                 out: Output) -> None:
+        """A persisted timer came due: the scenario is considered with no new event."""
+        sc = rs.scenarios.get(scenario_key)
+        session = ctx.profile.session
+        if sc is None or session is None:
+            return
+        if sc.trigger_kind in ("time_on_site", "idle") and session.id != session_id:
+            return  # that visit is over
+        if sc.trigger_kind == "idle" and ctx.now - session.last_event_at < sc.trigger_seconds - 1:
+            return  # they did something since; a newer timer is set
+        self.update_segments(rs, ctx, out, f"timer:{scenario_key}")
+        self.decide(rs, ctx, [sc], out, f"timer:{sc.trigger_kind}")
+
+    def decide(self, rs: RuleSet, ctx: EvalContext, candidates: list[CompiledScenario],
+               out: Output, trigger: str) -> None:
+        """Pick at most one scenario to act; record why the others did not."""
+        profile = ctx.profile
+        matched = [c for c in sorted(candidates, key=lambda c: -c.definition.priority)
+                   if c.matches(ctx)]
+        won = False
+        for sc in matched:
+            definition = sc.definition
+            variant, action = _variant(definition, profile.visitor_id)
+            if action is None:
+                continue
+            visible = action.type in VISIBLE_ACTIONS
+            if won and visible:
+                self._record(out, ctx, sc, variant, "suppressed", "lower_priority", None, trigger)
+                continue
+            reason = self._gate(rs, ctx, sc, visible)
+            if reason:
+                self._record(out, ctx, sc, variant, "suppressed", reason, None, trigger)
+                continue
+            outcome = "fired"
+            dept = definition.department or DEFAULT_DEPARTMENT
+            if definition.live():
+                staff = self.staffing(rs)
+                why = None
+                if not staff.in_business_hours(dept, ctx.now) and dept in rs.departments:
+                    why = "outside_hours"
+                elif staff.agents_free(dept) == 0:
+                    why = "no_agent"
+                elif self.outstanding.count(rs.workspace_id, dept, ctx.now) >= \
+                        staff.free_slots(dept):
+                    why = "throttled"
+                if why:
+                    if definition.fallback is None:
+                        self._record(out, ctx, sc, variant, "suppressed", why, None, trigger)
+                        continue
+                    outcome, action, reason = "fallback", definition.fallback, why
+                    visible = action.type in VISIBLE_ACTIONS
+            decision_id = new_decision_id()
+            payload = {"id": decision_id,
+                       **render_action(action, ctx, definition.default_language)}
+            self._record(out, ctx, sc, variant, outcome, reason, action, trigger, payload,
+                         rs.settings.invitation_ttl_seconds, decision_id)
+            self._count(profile, sc, ctx.now, visible and definition.counts_toward_global_cap)
+            if outcome == "fired" and definition.live():
+                self.outstanding.add(rs.workspace_id, dept, decision_id,
+                                     ctx.now + rs.settings.invitation_ttl_seconds)
+            out.fired.append({"decision_id": decision_id, "scenario": sc.key,
+                              "action": action, "payload": payload, "visitor_id":
+                              profile.visitor_id, "workspace_id": profile.workspace_id})
+            if visible:
+                won = True
+
+    def _gate(self, rs: RuleSet, ctx: EvalContext, sc: CompiledScenario,
+              visible: bool) -> str | None:
+        """Why the visitor must not get this scenario now, or None."""
+        eng = ctx.profile.engagement
+        state = eng.get("scenarios", {}).get(sc.key, {})
+        caps = sc.definition.caps
+        now = ctx.now
+        session = ctx.profile.session
+        session_id = session.id if session else None
+        if visible and eng.get("in_chat"):
+            return "in_chat"
+        if state.get("snoozed_until", 0) > now:
+            return "snoozed"
+        if caps.per_session is not None and state.get("session") == session_id and \
+                state.get("session_count", 0) >= caps.per_session:
+            return "cap_session"
+        if caps.per_visitor is not None and state.get("count", 0) >= caps.per_visitor:
+            return "cap_visitor"
+        if caps.per_days is not None and state.get("last", 0) > now - caps.per_days * 86400:
+            return "cap_period"
+        if visible and sc.definition.counts_toward_global_cap:
+            glob = eng.get("session", {})
+            if glob.get("id") == session_id:
+                if glob.get("count", 0) >= rs.settings.max_proactive_per_session:
+                    return "cap_global"
+                if now - glob.get("last", 0) < rs.settings.min_gap_seconds:
+                    return "min_gap"
+        return None
+
+    @staticmethod
+    def _count(profile: Profile, sc: CompiledScenario, now: float, global_cap: bool) -> None:
+        eng = profile.engagement
+        session_id = profile.session.id if profile.session else None
+        state = eng.setdefault("scenarios", {}).setdefault(sc.key, {})
+        if state.get("session") != session_id:
+            state["session"], state["session_count"] = session_id, 0
+        state["session_count"] = state.get("session_count", 0) + 1
+        state["count"] = state.get("count", 0) + 1
+        state["last"] = now
+        if global_cap:
+            glob = eng.setdefault("session", {})
+            if glob.get("id") != session_id:
+                glob.clear()
+                glob["id"] = session_id
+            glob["count"] = glob.get("count", 0) + 1
+            glob["last"] = now
+
+    @staticmethod
+    def _record(out: Output, ctx: EvalContext, sc: CompiledScenario, variant: str | None,
+                outcome: str, reason: str | None, action: Action | None, trigger: str,
+                payload: dict[str, Any] | None = None, ttl: float = 300.0,
+                decision_id: str | None = None) -> str:
+        decision_id = decision_id or new_decision_id()
+        out.decisions.append({
+            "id": decision_id, "workspace_id": ctx.profile.workspace_id,
+            "visitor_id": ctx.profile.visitor_id, "scenario_key": sc.key, "variant": variant,
+            "outcome": outcome, "reason": reason,
+            "action_type": action.type if action else None,
+            "payload": ENCODE.encode(payload).decode() if payload is not None else None,
+            "trigger": trigger[:255], "created_at": ctx.now,
+            "expires_at": ctx.now + ttl if payload is not None else None,
+            "delivered_at": None, "response": None, "responded_at": None})
+        return decision_id
+
+
+def snooze(profile: Profile, scenario_key: str, seconds: float, now: float) -> None:
+    """After a dismissal the scenario stays quiet for this visitor for ``seconds``."""
+    state = profile.engagement.setdefault("scenarios", {}).setdefault(scenario_key, {})
+    state["snoozed_until"] = now + seconds

@@ -1,0 +1,59 @@
+"""Re-evaluating live visitors' segment membership after a segment changes."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from floorwalker.collect.pipeline import Pipeline
+from floorwalker.profiles.unit import ProfileStore, UnitOfWork
+from floorwalker.rules.engine import Output
+from floorwalker.store.tables import visitors
+
+LIVE_WINDOW = 1800.0  # visitors seen in the last 30 minutes are "on the site"
+MAX_VISITORS = 20_000
+
+
+async def reevaluate_segments(pipeline: Pipeline, workspace_id: str) -> int:
+    """Recompute segments for the workspace's live visitors; returns how many were checked."""
+    rules = pipeline.rules
+    if rules is None:
+        return 0
+    rules.invalidate(workspace_id)
+    prepared = await rules.prepare({workspace_id})
+    rs, tables = prepared[workspace_id]
+    out = Output()
+    holder: dict[str, UnitOfWork] = {}
+
+    async def command(conn: AsyncConnection, store: ProfileStore) -> int:
+        now = time.time()
+        ids = set((await conn.execute(select(visitors.c.id).where(
+            visitors.c.workspace_id == workspace_id,
+            visitors.c.last_seen >= now - LIVE_WINDOW).limit(MAX_VISITORS))).scalars())
+        unit = UnitOfWork(store, conn, now)
+        holder["unit"] = unit
+        try:
+            await unit.load(ids)
+            for vid in ids:
+                profile = unit.profiles.get(vid)
+                if profile is None:
+                    continue
+                before = dict(profile.segments)
+                rules.engine.update_segments(rs, rules.context(rs, tables, profile, None, now),
+                                             out, "segment_changed")
+                if profile.segments != before:
+                    unit.profile(vid)
+            await unit.flush()
+            await rules.write(conn, out)
+        except BaseException:
+            unit.evict()
+            raise
+        return len(ids)
+
+    async def after(_n: int) -> None:
+        holder["unit"].commit_to_cache()
+        await rules.after_commit(out)
+
+    return await pipeline.run_exclusive(command, after)
