@@ -27,7 +27,8 @@ to recently created visitors and to brand-new ones. Figures are medians over rou
 latency is the median over rounds of each round's p50 and p99.
 
 Targets: batch1 / noop >= 0.5x, batch20 >= 20,000 events/s, server peak RSS (VmHWM)
-<= 1 GiB. Results go to ``benchmarks/results/ingest-<db>.json`` (git-ignored). The
+<= 1 GiB. Results go to ``benchmarks/results/ingest-<db>.json`` (``-quick.json`` for
+``--quick``; the directory is git-ignored). The
 server and the generator are always stopped (by pid), and the whole run has a hard
 time limit (``--timeout``). This is a benchmark, not a test: it asserts nothing.
 """
@@ -473,7 +474,7 @@ def bench_database(db: str, args: argparse.Namespace) -> dict[str, Any]:
     if profile:
         print_profile(profile)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"ingest-{db}.json"
+    out = RESULTS / f"ingest-{db}{'-quick' if args.quick else ''}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     console.print(f"  results written to {out.relative_to(HERE.parent)}")
     return result
@@ -599,6 +600,9 @@ def print_summary(results: list[dict[str, Any]]) -> None:
             verdict = "[green]target met[/green]" if target["met"] else \
                 "[red]target NOT met[/red]"
             console.print(f"  {label:42} {value:>14}   (target {target['target']})  {verdict}")
+        other = statistics.median(sc["median"]["other_cpu"] for sc in res["scenarios"].values())
+        console.print(f"  other processes (database server, other jobs) kept {other:.1f} of "
+                      f"{res['machine']['cpus']} cores busy while measuring (median)")
         for name, sc in res["scenarios"].items():
             m = sc["median"]
             console.print(f"  latency {name:8} p50 {m['p50_ms']:7.1f} ms   p99 "

@@ -72,7 +72,8 @@ def on(op: str, value: Any, actual: Any, **extra: Any) -> bool:
     ("contains", "shoe", "red boots", False),
     ("contains", "vip", ["new", "vip"], True),
     ("contains", 3, [1, 2, 3], True),
-    ("contains", 3, ["3"], False),
+    ("contains", 3, ["3"], True),      # numeric strings count as numbers here too
+    ("contains", 3, ["x"], False),
     ("contains", 3, "123", False),
     ("contains", "x", 12, False),
     ("not_contains", "shoe", "red boots", True),
@@ -162,9 +163,10 @@ def test_boolean_logic_and_empty_groups() -> None:
 
 
 def test_catastrophic_backtracking_pattern_returns() -> None:
+    # Exponential for a backtracking engine; RE2 answers in linear time.
     tree = leaf("event.q", "matches", "(a+)+$")
-    assert holds(tree, ctx(ev=event("search", q="a" * 5000 + "b")))
-    assert not holds(leaf("event.q", "matches", "^(a+)+$"), ctx(ev=event("search", q="a" * 5000 + "b")))
+    assert holds(tree, ctx(ev=event("search", q="a" * 5000 + "b"))) is False
+    assert holds(tree, ctx(ev=event("search", q="b" + "a" * 5000))) is True
 
 
 def test_compiled_knows_its_source_and_that_it_reads_no_clock() -> None:

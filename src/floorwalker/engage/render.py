@@ -65,16 +65,17 @@ def render_action(action: Action, ctx: EvalContext, default_language: str) -> di
             payload[key] = value
     if action.coupon:
         payload["coupon"] = RENDERER.render_safe(action.coupon, names, fallback="")
-    for key in ("image_url", "url", "phone", "agent_name"):
+    for key in ("image_url", "phone", "agent_name"):
         value = getattr(action, key)
         if value:
             payload[key] = value
+    if action.url and action.type != "webhook":
+        # A link may name the right FAQ for the event ("#payment-{{ event.payment_method }}").
+        payload["url"] = RENDERER.render_safe(action.url, names, fallback=action.url)
     if action.type in ("chat_invitation", "popup", "open_chat"):
         payload["inline_reply"] = action.inline_reply
     if action.type == "notify_agents":
         payload["agents"] = list(action.agents)
         if action.department:
             payload["department"] = action.department
-    if action.type == "webhook":
-        payload.pop("url", None)  # the target stays on the server
     return payload
