@@ -31,6 +31,7 @@ from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.ops.retention import RetentionTask
 from floorwalker.engage import api as engage_api
+from floorwalker.engage.webhooks import Webhooks
 from floorwalker.profiles import api as profiles_api
 from floorwalker.rules import api as rules_api
 from floorwalker.rules.runtime import Rules, TimerLoop
@@ -141,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await svc.pipeline.start()
         retention = RetentionTask(svc.engine, settings.retention_days)
         retention.start()
+        webhooks = Webhooks()
+        svc.rules.on_fired.append(webhooks.on_fired)
         timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))
         app.state.timers = timer_loop
         if settings.timers_enabled:
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await timer_loop.stop()
             await retention.stop()
+            await webhooks.close()
             await svc.pipeline.stop()
             await svc.engine.dispose()
 

@@ -42,9 +42,20 @@ async def list_visitors(request: Request, who: Who,
 async def get_visitor(ref: str, request: Request, who: Who) -> Any:
     """The live profile: sessions, cart, purchases, attributes, source, geo, device."""
     assert who.workspace_id
-    async with services(request).engine.connect() as conn:
+    svc = services(request)
+    async with svc.engine.connect() as conn:
         profile = await queries.load_profile(conn, who.workspace_id, ref)
-    return queries.profile_view(profile)
+    view = queries.profile_view(profile)
+    rs = await svc.rules.cache.get(who.workspace_id)
+    known = {s.key: s.definition for s in rs.segments}
+    chips = sorted(
+        ({"key": key, "name": known[key].name, "color": known[key].color,
+          "priority": known[key].priority, "class": known[key].segment_class,
+          "entered_at": at} for key, at in profile.segments.items() if key in known),
+        key=lambda c: (-c["priority"], c["key"]))
+    view["segments"] = chips
+    view["top_segments"] = chips[:3]
+    return view
 
 
 @router.get("/{ref}/events", summary="A visitor's event timeline, newest first")

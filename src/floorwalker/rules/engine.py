@@ -232,8 +232,14 @@ class Engine:
                 self.outstanding.add(rs.workspace_id, dept, decision_id,
                                      ctx.now + rs.settings.invitation_ttl_seconds)
             out.fired.append({"decision_id": decision_id, "scenario": sc.key,
-                              "action": action, "payload": payload, "visitor_id":
-                              profile.visitor_id, "workspace_id": profile.workspace_id})
+                              "variant": variant, "outcome": outcome, "trigger": trigger,
+                              "action": action, "payload": payload,
+                              "visitor_id": profile.visitor_id,
+                              "workspace_id": profile.workspace_id,
+                              "visitor": _summary(profile),
+                              "event": ({"name": ctx.event.name,
+                                         "properties": ctx.event.properties}
+                                        if ctx.event is not None else None)})
             if visible:
                 won = True
 
@@ -300,6 +306,19 @@ class Engine:
             "expires_at": ctx.now + ttl if payload is not None else None,
             "delivered_at": None, "response": None, "responded_at": None})
         return decision_id
+
+
+def _summary(profile: Profile) -> dict[str, Any]:
+    """What server-side receivers (webhooks, agents) learn about the visitor."""
+    session = profile.session
+    return {"visitor_id": profile.visitor_id, "user_id": profile.user_id,
+            "anonymous_ids": list(profile.anonymous_ids[-3:]),
+            "segments": sorted(profile.segments), "language": profile.language,
+            "geo": profile.geo, "customer": profile.is_customer,
+            "cart_value": profile.cart.value, "currency": profile.cart.currency,
+            "lifetime_revenue": profile.lifetime_revenue, "visit_count": profile.visit_count,
+            "current_page": (session.current_page.url if session and session.current_page
+                             else None)}
 
 
 def snooze(profile: Profile, scenario_key: str, seconds: float, now: float) -> None:
