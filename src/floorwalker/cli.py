@@ -314,7 +314,7 @@ def _print_plan(plan: Any, dry_run: bool) -> None:
     for change in plan.effective:
         out.print(f"{marks[change.action]} {change.kind} {change.key}")
         if change.diff:
-            out.print(change.diff, markup=False, highlight=False)
+            out.print(change.diff, markup=False, highlight=False, soft_wrap=True)
     verb = "would change" if dry_run else "changed"
     out.print(f"{len(plan.effective)} {verb}, "
               f"{len(plan.changes) - len(plan.effective)} unchanged"
