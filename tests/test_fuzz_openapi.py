@@ -75,7 +75,7 @@ def test_no_request_gets_a_server_error(api_schema: schemathesis.BaseSchema, acm
     headers = acme.bearer() if path.startswith("/api") else acme.basic()
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=100, deadline=None,
+    @settings(max_examples=60, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.filter_too_much, HealthCheck.data_too_large])
     def call(case: schemathesis.Case) -> None:

@@ -10,8 +10,6 @@ from floorwalker.rules.conditions import compile_condition
 from tests.rules.build import ctx, event, holds, leaf
 
 
-
-
 def on(op: str, value: Any, actual: Any, **extra: Any) -> bool:
     """``event.x op value`` where the event's property x is ``actual``."""
     return holds(leaf("event.x", op, value, **extra), ctx(ev=event("e", x=actual)))

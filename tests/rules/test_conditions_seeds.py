@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from floorwalker.rules.conditions import compile_condition
 from floorwalker.profiles.model import Purchase
+from floorwalker.rules.conditions import compile_condition
 from tests.rules.build import DAY, MIN, NOW, cart, ctx, event, profile, session
 
 SEARCH_FEW_RESULTS = {"all": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import math
 from typing import Any
 
 from floorwalker.collect.incoming import Incoming
@@ -24,16 +25,22 @@ PAGE_EVENTS = frozenset({"page_view", "screen_view"})
 MAX_CART_ITEMS = 200
 
 
+# Money and quantities beyond this are nonsense (or an attack); they would overflow sums.
+MAX_AMOUNT = 1e12
+
+
 def _num(value: Any, default: float = 0.0) -> float:
+    """A finite number within ±MAX_AMOUNT from a number or numeric string, else ``default``."""
     if isinstance(value, bool):
         return default
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
-            return float(value)
-        except ValueError:
+            number = float(value)
+        except (ValueError, OverflowError):
             return default
+        if not math.isfinite(number):
+            return default
+        return max(-MAX_AMOUNT, min(MAX_AMOUNT, number))
     return default
 
 

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from floorwalker.rules.conditions.errors import ConditionError, Problem
-from floorwalker.rules.conditions.tree import Builder, Predicate, _true
-from floorwalker.rules.context import EvalContext
+from floorwalker.rules.conditions.tree import Builder, Predicate, always_true
 
 
-class Compiled:
-    """A compiled condition: call it with an :class:`EvalContext` to get a bool."""
+class Compiled(functools.partial[bool]):
+    """A compiled condition: call it with an :class:`EvalContext` to get a bool (never raises).
 
-    __slots__ = ("evaluate", "source", "tables", "uses_time")
+    A ``functools.partial`` subclass so that calling it is a C-level hop to the closure,
+    not a Python ``__call__`` (about a third of the cost of a small condition).
+    """
 
-    def __init__(self, evaluate: Predicate, source: Any, tables: frozenset[str],
-                 uses_time: bool) -> None:
-        # ``evaluate`` is the bare closure: the same answer as calling, one call cheaper.
-        self.evaluate = evaluate
+    source: Any
+    tables: frozenset[str]
+    uses_time: bool
+
+    def __new__(cls, evaluate: Predicate, source: Any, tables: frozenset[str],
+                uses_time: bool) -> Compiled:
+        """Wrap the closure ``evaluate`` with what the engine needs to know about it."""
+        self = super().__new__(cls, evaluate)
         self.source = source
         self.tables = tables
         self.uses_time = uses_time
+        return self
 
-    def __call__(self, ctx: EvalContext) -> bool:
-        """True when the condition holds for ``ctx``; never raises."""
-        return self.evaluate(ctx)
+    @property
+    def evaluate(self) -> Predicate:
+        """The bare closure: the same answer as calling, with no wrapper at all."""
+        return self.func
 
     def __repr__(self) -> str:
         return f"Compiled({self.source!r})"
@@ -33,7 +41,7 @@ class Compiled:
 def _walk(tree: Any) -> tuple[Builder, Predicate]:
     builder = Builder()
     if tree is None or tree == {}:
-        return builder, _true
+        return builder, always_true
     return builder, builder.node(tree, "$")
 
 

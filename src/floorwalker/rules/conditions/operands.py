@@ -41,19 +41,6 @@ class Operand:
 Field = tuple[Getter, Kind, bool]  # getter, kind, reads "now"
 
 
-def _profile(attr: str) -> Getter:
-    def get(ctx: EvalContext) -> Any:
-        return getattr(ctx.profile, attr)
-    return get
-
-
-def _session(attr: str) -> Getter:
-    def get(ctx: EvalContext) -> Any:
-        session = ctx.profile.session
-        return MISSING if session is None else getattr(session, attr)
-    return get
-
-
 def _page(attr: str, which: str) -> Getter:
     def get(ctx: EvalContext) -> Any:
         session = ctx.profile.session
@@ -93,18 +80,18 @@ DEVICE: dict[str, Kind] = {"device_type": "string", "browser": "string", "os": "
                            "device_model": "string"}
 
 FIELDS: dict[str, Field] = {
-    "visitor.visit_count": (_profile("visit_count"), "number", False),
-    "visitor.event_count": (_profile("event_count"), "number", False),
-    "visitor.first_seen": (_profile("first_seen"), "number", False),
-    "visitor.last_seen": (_profile("last_seen"), "number", False),
+    "visitor.visit_count": (lambda c: c.profile.visit_count, "number", False),
+    "visitor.event_count": (lambda c: c.profile.event_count, "number", False),
+    "visitor.first_seen": (lambda c: c.profile.first_seen, "number", False),
+    "visitor.last_seen": (lambda c: c.profile.last_seen, "number", False),
     "visitor.customer": (lambda c: c.profile.purchase_count > 0, "bool", False),
     "visitor.customer_type": (
         lambda c: "customer" if c.profile.purchase_count > 0 else "prospect", "string", False),
-    "visitor.purchase_count": (_profile("purchase_count"), "number", False),
-    "visitor.lifetime_revenue": (_profile("lifetime_revenue"), "number", False),
-    "visitor.language": (_profile("language"), "string", False),
-    "visitor.locale": (_profile("locale"), "string", False),
-    "visitor.user_id": (_profile("user_id"), "string", False),
+    "visitor.purchase_count": (lambda c: c.profile.purchase_count, "number", False),
+    "visitor.lifetime_revenue": (lambda c: c.profile.lifetime_revenue, "number", False),
+    "visitor.language": (lambda c: c.profile.language, "string", False),
+    "visitor.locale": (lambda c: c.profile.locale, "string", False),
+    "visitor.user_id": (lambda c: c.profile.user_id, "string", False),
     "visitor.identified": (lambda c: c.profile.user_id is not None, "bool", False),
     "visitor.cart.value": (lambda c: c.profile.cart.value, "number", False),
     "visitor.cart.items": (_cart_items, "list", False),
@@ -119,12 +106,20 @@ FIELDS: dict[str, Field] = {
     "visitor.days_since_first_seen": (derived.days_since_first_seen, "number", True),
     "visitor.days_since_last_purchase": (derived.days_since_last_purchase, "number", True),
     "visitor.engagement_score": (derived.engagement_score, "number", True),
-    "session.pages_viewed": (_session("pages_viewed"), "number", False),
+    "session.pages_viewed": (
+        lambda c: MISSING if (s := c.profile.session) is None else s.pages_viewed,
+        "number", False),
     "session.time_on_site": (derived.time_on_site, "number", True),
     "session.idle_seconds": (derived.idle_seconds, "number", True),
-    "session.events": (_session("events"), "number", False),
-    "session.number": (_session("number"), "number", False),
-    "session.started_at": (_session("started_at"), "number", False),
+    "session.events": (
+        lambda c: MISSING if (s := c.profile.session) is None else s.events,
+        "number", False),
+    "session.number": (
+        lambda c: MISSING if (s := c.profile.session) is None else s.number,
+        "number", False),
+    "session.started_at": (
+        lambda c: MISSING if (s := c.profile.session) is None else s.started_at,
+        "number", False),
     "context.now": (lambda c: c.now, "number", True),
     "context.local_hour": (derived.local_hour, "number", True),
     "context.weekday": (derived.local_weekday, "string", True),

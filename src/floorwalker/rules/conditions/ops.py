@@ -173,6 +173,15 @@ def build(op: str, value: Any, ci: bool) -> Test:
         return lambda v: (n := as_number(v)) is not None and low <= n <= high
     if op in SET_OPS:
         member = member_test(value, ci)
+        if op == "in" and all(isinstance(v, str) for v in value):
+            names = frozenset(_fold(v, ci) for v in value)
+
+            def among(v: Any) -> bool:
+                if type(v) is str:  # the common case, without the generic member call
+                    return (v.casefold() if ci else v) in names
+                return type(v) is list and any(map(member, v))
+
+            return among
         if op == "in":
             return lambda v: any(map(member, v)) if type(v) is list else member(v)
         return lambda v: (not any(map(member, v)) if type(v) is list

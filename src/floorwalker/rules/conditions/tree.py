@@ -23,18 +23,18 @@ _KEYS = {"all": {"all"}, "any": {"any"}, "not": {"not"},
          "sequence": {"sequence"}, "absence": {"absence"}}
 
 
-def _true(ctx: EvalContext) -> bool:
+def always_true(ctx: EvalContext) -> bool:
     return True
 
 
-def _false(ctx: EvalContext) -> bool:
+def always_false(ctx: EvalContext) -> bool:
     return False
 
 
 def all_of(preds: list[Predicate]) -> Predicate:
     """All of ``preds`` (short-circuit; empty = true)."""
     if not preds:
-        return _true
+        return always_true
     if len(preds) == 1:
         return preds[0]
     if len(preds) == 2:
@@ -50,7 +50,7 @@ def all_of(preds: list[Predicate]) -> Predicate:
 def any_of(preds: list[Predicate]) -> Predicate:
     """Any of ``preds`` (short-circuit; empty = false)."""
     if not preds:
-        return _false
+        return always_false
     if len(preds) == 1:
         return preds[0]
     if len(preds) == 2:
@@ -58,6 +58,25 @@ def any_of(preds: list[Predicate]) -> Predicate:
         return lambda ctx: a(ctx) or b(ctx)
     items = tuple(preds)
     return lambda ctx: any(p(ctx) for p in items)
+
+
+def _event_name(tree: Any) -> str | None:
+    """The name in an ``event.name eq "x"`` leaf, else None."""
+    if (isinstance(tree, dict) and tree.get("path") == "event.name" and tree.get("op") == "eq"
+            and isinstance(tree.get("value"), str) and not tree.get("case_insensitive")):
+        return str(tree["value"])
+    return None
+
+
+def _all_guarded(children: list[Any], preds: list[Predicate]) -> Predicate:
+    """``all``, with an ``event.name eq`` child checked inline first: the cheapest test, and
+    the one that fails for almost every event."""
+    for i, child in enumerate(children):
+        name = _event_name(child)
+        if name is not None and len(preds) > 1:
+            rest = all_of(preds[:i] + preds[i + 1:])
+            return lambda ctx: ctx.event is not None and ctx.event.name == name and rest(ctx)
+    return all_of(preds)
 
 
 class Builder:
@@ -72,7 +91,7 @@ class Builder:
     def problem(self, path: str, text: str) -> Predicate:
         """Record a problem; the node compiles to false (never used: compile raises)."""
         self.problems.append(Problem(path, text))
-        return _false
+        return always_false
 
     def node(self, tree: Any, path: str, depth: int = 1) -> Predicate:
         """Check and build the condition ``tree`` found at ``path``."""
@@ -82,7 +101,7 @@ class Builder:
         if self.nodes > MAX_NODES:
             if self.nodes == MAX_NODES + 1:
                 self.problem(path, f"a condition has at most {MAX_NODES} parts")
-            return _false
+            return always_false
         if not isinstance(tree, dict):
             return self.problem(path, 'a condition is an object such as {"path": "event.name",'
                                       ' "op": "eq", "value": "search"}')
@@ -106,7 +125,7 @@ class Builder:
                 return self.problem(f"{path}.{kind}", f"at most {ops.MAX_LIST} conditions")
             preds = [self.node(c, f"{path}.{kind}[{i}]", depth + 1)
                      for i, c in enumerate(children)]
-            return all_of(preds) if kind == "all" else any_of(preds)
+            return _all_guarded(children, preds) if kind == "all" else any_of(preds)
         if kind == "not":
             child = self.node(tree["not"], f"{path}.not", depth + 1)
             return lambda ctx: not child(ctx)
@@ -117,7 +136,7 @@ class Builder:
             operand = resolve(tree["path"])
         except OperandError as exc:
             self.problem(f"{path}.path", str(exc))
-            operand = Operand(get=_false, kind="any")
+            operand = Operand(get=always_false, kind="any")
         return self._compare(operand, tree, path, str(tree["path"])[:100])
 
     def _compare(self, operand: Operand, tree: dict[str, Any], path: str,
@@ -127,11 +146,12 @@ class Builder:
                              ci, path, name)
         if problems:
             self.problems.extend(problems)
-            return _false
+            return always_false
         self.uses_time |= operand.uses_time
         self.tables |= operand.tables
         op = tree["op"]
-        return leaf(operand, op, tree.get("value"), ops.build(op, tree.get("value"), ci is True))
+        value = tree.get("value")
+        return leaf(operand, op, value, ops.build(op, value, ci is True), ci is True)
 
     def _count(self, tree: dict[str, Any], path: str) -> Predicate:
         spec, at = tree["count"], f"{path}.count"
@@ -150,7 +170,7 @@ class Builder:
                                 + ", ".join(sorted(ops.NUMERIC_OPS)))
         names = self._names(spec.get("events"), f"{at}.events") if "events" in spec else None
         if within is None or (names is None and "events" in spec):
-            return _false
+            return always_false
         getter = (windows.count_visits(within) if names is None
                   else windows.count_events(frozenset(names), within))
         self.uses_time = True
@@ -165,7 +185,7 @@ class Builder:
         within = self._duration(spec, "within", at)
         steps = self._names(spec.get("steps"), f"{at}.steps", single=False)
         if within is None or steps is None:
-            return _false
+            return always_false
         self.uses_time = True
         return windows.sequence(tuple(steps), within)
 
@@ -179,7 +199,7 @@ class Builder:
         after = self._names(spec.get("after"), f"{at}.after", many=False)
         missing = self._names(spec.get("missing"), f"{at}.missing")
         if wait is None or after is None or missing is None:
-            return _false
+            return always_false
         self.uses_time = True
         return windows.absence(after[0], frozenset(missing), wait)
 
