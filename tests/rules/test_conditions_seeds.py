@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from floorwalker.profiles.model import Purchase
+from floorwalker.profiles.model import Profile, Purchase
 from floorwalker.rules.conditions import compile_condition
 from tests.rules.build import DAY, MIN, NOW, cart, ctx, event, profile, session
 
@@ -65,7 +65,7 @@ def test_faq_on_an_important_question() -> None:
     assert not check(ctx(ev=event("open_faq")))
 
 
-def loyal(score_pages: int) -> object:
+def loyal(score_pages: int) -> Profile:
     """A returning customer: 2 visits in 30 days (10), 1 purchase (10), 5 min (10) + pages."""
     return profile(purchase_count=1, purchases=[Purchase(value=80, at=NOW - 20 * DAY)],
                    visit_starts=[NOW - 20 * DAY, NOW - 5 * MIN],

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+from floorwalker.collect.lookups import import_rows
 from floorwalker.config import Settings
+from floorwalker.rules import io, store
+from floorwalker.rules.model import Agent
 from floorwalker.store.engine import make_engine
 from floorwalker.tenancy import service
 
 DEMO_SLUG = "demo"
 
+# The demo shop's catalogue as the server sees it: margins never reach a browser.
+PRODUCTS = [
+    {"item_id": "boot-red", "name": "Red leather boots", "margin": 0.55, "popular": True,
+     "cross_sell": "waterproof spray", "stock": 12},
+    {"item_id": "boot-black", "name": "Black winter boots", "margin": 0.35, "popular": True,
+     "cross_sell": "wool socks", "stock": 4},
+    {"item_id": "coat-wool", "name": "Wool coat", "margin": 0.42, "popular": False, "stock": 3},
+    {"item_id": "sock-wool", "name": "Wool socks", "margin": 0.7, "popular": False, "stock": 80},
+    {"item_id": "spray", "name": "Waterproof spray", "margin": 0.6, "popular": False,
+     "stock": 40},
+]
+
+DEMO_AGENTS = [
+    Agent(email="sam@demo.example", name="Sam (Sales)", departments=["sales"], max_chats=3),
+    Agent(email="bea@demo.example", name="Bea (Billing and Support)",
+          departments=["billing", "support"], max_chats=3),
+]
+
 
 async def prepare(settings: Settings) -> dict[str, str | None]:
-    """Create the demo workspace, site and token on the first run; return what to print."""
+    """Create the demo workspace, site, token, playbook, agents and products on the first
+    run; return what to print."""
     engine = make_engine(settings.database_url)
     try:
         async with engine.begin() as conn:
@@ -25,6 +47,10 @@ async def prepare(settings: Settings) -> dict[str, str | None]:
                 ws = await service.create_workspace(conn, DEMO_SLUG, "Demo workspace")
                 site = await service.create_site(conn, ws.id, "Demo shop", "127.0.0.1")
                 token = await service.create_token(conn, ws.id, "demo")
+                await io.apply(conn, ws.id, io.load_playbook("ecommerce"))
+                for agent in DEMO_AGENTS:
+                    await store.save_def(conn, "agent", ws.id, agent, create=True)
+                await import_rows(conn, ws.id, "products", "item_id", iter(PRODUCTS))
     finally:
         await engine.dispose()
     return {"workspace": ws.slug, "write_key": site.write_key, "server_key": site.server_key,
