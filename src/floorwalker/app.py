@@ -24,14 +24,14 @@ from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Pipeline, fire_timers
 from floorwalker.config import Settings
+from floorwalker.engage import api as engage_api
+from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
 from floorwalker.ops import routes as ops_routes
 from floorwalker.ops.logging import RequestIdMiddleware
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.ops.retention import RetentionTask
-from floorwalker.engage import api as engage_api
-from floorwalker.engage.webhooks import Webhooks
 from floorwalker.profiles import api as profiles_api
 from floorwalker.rules import api as rules_api
 from floorwalker.rules.runtime import Rules, TimerLoop

@@ -72,21 +72,19 @@ async def test_apply_refuses_an_invalid_file_whole(tmp_path: Path, database_url:
 async def test_timers_survive_a_restart(settings: Settings, alice: Tenant) -> None:
     quiet = settings.with_overrides(timers_enabled=False)
     app = create_app(quiet)
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://t") as client:
-            await install_playbook(client, alice)
-            await staff(client, alice, "sales")
-            await page(client, alice, "v", "https://acme.example/")
-            await page(client, alice, "v", "https://acme.example/boots")
+    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://t") as client:
+        await install_playbook(client, alice)
+        await staff(client, alice, "sales")
+        await page(client, alice, "v", "https://acme.example/")
+        await page(client, alice, "v", "https://acme.example/boots")
     # A new process: presence is fed again by the agent; the timer comes from the database.
     app = create_app(quiet)
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://t") as client:
-            agents = (await client.get("/api/agents", headers=alice.bearer())).json()
-            await client.put(f"/api/agents/{agents[0]['id']}/presence",
-                             headers=alice.bearer(), json={"status": "online"})
-            assert await app.state.timers.tick(time.time() + 151) == 1
-            [invite] = await shown(client, alice, "v")
-            assert invite["type"] == "chat_invitation"
+    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://t") as client:
+        agents = (await client.get("/api/agents", headers=alice.bearer())).json()
+        await client.put(f"/api/agents/{agents[0]['id']}/presence",
+                         headers=alice.bearer(), json={"status": "online"})
+        assert await app.state.timers.tick(time.time() + 151) == 1
+        [invite] = await shown(client, alice, "v")
+        assert invite["type"] == "chat_invitation"

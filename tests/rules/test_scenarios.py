@@ -97,8 +97,8 @@ async def test_per_visitor_and_per_days_caps(client: httpx.AsyncClient, alice: T
 async def test_dismissal_snoozes(client: httpx.AsyncClient, alice: Tenant) -> None:
     await create(client, alice, "scenarios", scenario(
         "nudge", caps={"per_session": None, "snooze_after_dismiss": "1h"}))
-    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
-                           json={"min_gap_seconds": 0, "max_proactive_per_session": 10})
+    await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                       json={"min_gap_seconds": 0, "max_proactive_per_session": 10})
     now = datetime.now(UTC)
     await track(client, alice, "v", "ping")
     [shown_one] = await shown(client, alice, "v")
@@ -174,8 +174,8 @@ async def test_variants_are_sticky_and_weighted(client: httpx.AsyncClient,
         "variants": [
             {"key": "A", "weight": 1, "action": {"type": "popup", "text": {"en": "A"}}},
             {"key": "B", "weight": 1, "action": {"type": "popup", "text": {"en": "B"}}}]})
-    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
-                           json={"min_gap_seconds": 0, "max_proactive_per_session": 100})
+    await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                       json={"min_gap_seconds": 0, "max_proactive_per_session": 100})
     seen: dict[str, set[str]] = {}
     for i in range(40):
         for _ in range(2):

@@ -72,7 +72,7 @@ async def pending(request: Request,
 class ResponseIn(msgspec.Struct, kw_only=True):
     """The visitor's reaction to an invitation."""
 
-    anonymousId: str  # noqa: N815
+    anonymousId: str
     response: str
 
 

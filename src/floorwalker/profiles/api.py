@@ -48,11 +48,11 @@ async def get_visitor(ref: str, request: Request, who: Who) -> Any:
     view = queries.profile_view(profile)
     rs = await svc.rules.cache.get(who.workspace_id)
     known = {s.key: s.definition for s in rs.segments}
-    chips = sorted(
+    chips: list[dict[str, Any]] = sorted(
         ({"key": key, "name": known[key].name, "color": known[key].color,
           "priority": known[key].priority, "class": known[key].segment_class,
           "entered_at": at} for key, at in profile.segments.items() if key in known),
-        key=lambda c: (-c["priority"], c["key"]))
+        key=lambda c: (-int(c["priority"]), str(c["key"])))
     view["segments"] = chips
     view["top_segments"] = chips[:3]
     return view

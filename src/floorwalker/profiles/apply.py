@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 import math
+import uuid
 from typing import Any
 
 from floorwalker.collect.incoming import Incoming

@@ -87,7 +87,7 @@ def _crud(plural: str) -> None:
         value = validate.decode_checked(await read_body(request, MAX_DEFINITION_BYTES),
                                         type_, check, code)
         async with services(request).engine.begin() as conn:
-            current_id, current = await store.get_def(conn, kind, who.workspace_id, ref, type_)
+            _current_id, current = await store.get_def(conn, kind, who.workspace_id, ref, type_)
             if getattr(value, store.TABLES[kind][1]) != getattr(current, store.TABLES[kind][1]):
                 raise ApiError(422, code, "The key in the body differs from the one in the URL.")
             item_id = await store.save_def(conn, kind, who.workspace_id, value, create=False)

@@ -65,7 +65,7 @@ def load_playbook(name: str) -> dict[str, Any]:
 
 
 def _yaml(value: Any) -> str:
-    return yaml.safe_dump(msgspec.to_builtins(value), sort_keys=False, allow_unicode=True)
+    return str(yaml.safe_dump(msgspec.to_builtins(value), sort_keys=False, allow_unicode=True))
 
 
 async def export(conn: AsyncConnection, workspace_id: str) -> dict[str, Any]:
@@ -79,7 +79,7 @@ async def export(conn: AsyncConnection, workspace_id: str) -> dict[str, Any]:
 
 def dump(doc: dict[str, Any]) -> str:
     """A document as YAML."""
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
 
 
 async def apply(conn: AsyncConnection, workspace_id: str, doc: Any, *, dry_run: bool = False,

@@ -17,7 +17,7 @@ from floorwalker.collect.lookups import LookupStore
 from floorwalker.profiles.model import Profile
 from floorwalker.rules.context import EvalContext
 from floorwalker.rules.engine import Engine, Output
-from floorwalker.rules.ruleset import RuleSet, RulesCache
+from floorwalker.rules.ruleset import RulesCache, RuleSet
 from floorwalker.rules.staffing import Presence
 from floorwalker.store.tables import decisions, events, timers
 
@@ -39,9 +39,10 @@ class Rules:
         """Rules of a workspace changed."""
         self.cache.invalidate(workspace_id)
 
-    async def prepare(self, workspace_ids: set[str]) -> dict[str, tuple[RuleSet, Mapping[str, Any]]]:
+    async def prepare(self, workspace_ids: set[str]
+                      ) -> dict[str, tuple[RuleSet, Mapping[str, Any]]]:
         """Compiled rules and the lookup tables they read, per workspace."""
-        prepared = {}
+        prepared: dict[str, tuple[RuleSet, Mapping[str, Any]]] = {}
         for ws in workspace_ids:
             rs = await self.cache.get(ws)
             tables = {name: await self.lookups.table(ws, name) for name in rs.tables}
@@ -78,7 +79,7 @@ class Rules:
 class TimerLoop:
     """Polls persisted timers and hands due ones to the pipeline's writer."""
 
-    def __init__(self, engine: AsyncEngine, fire: Callable[[list[dict[str, Any]]], Awaitable[None]],
+    def __init__(self, engine: AsyncEngine, fire: Callable[[list[dict[str, Any]]], Awaitable[Any]],
                  every: float = 0.5) -> None:
         self.engine = engine
         self.fire = fire

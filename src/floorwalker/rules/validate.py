@@ -16,8 +16,6 @@ from floorwalker.rules.staffing import check_hours
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-MESSAGE_ACTIONS = ("chat_invitation", "popup", "open_chat", "notify_agents", "faq_link",
-                   "email_capture", "phone_card")
 
 Problem = dict[str, str]
 
@@ -47,8 +45,8 @@ def _key(key: str, path: str) -> list[Problem]:
 def check_action(action: Action, path: str, default_language: str) -> list[Problem]:
     """Problems in an action's texts and fields."""
     problems: list[Problem] = []
-    if action.type in MESSAGE_ACTIONS and action.type != "notify_agents" and not action.text \
-            and action.type not in ("faq_link", "phone_card"):
+    if action.type in ("chat_invitation", "popup", "open_chat", "email_capture") \
+            and not action.text:
         problems.append(_p(path + ".text", "this action needs a text in at least one language"))
     for field in ("text", "title", "button"):
         versions = getattr(action, field)
@@ -57,9 +55,8 @@ def check_action(action: Action, path: str, default_language: str) -> list[Probl
                          for msg in validate_versions(versions, default_language)]
     if action.coupon:
         problems += [_p(path + ".coupon", msg) for msg in validate_template(action.coupon)]
-    if action.type == "webhook":
-        if not action.url or not action.url.startswith(("http://", "https://")):
-            problems.append(_p(path + ".url", "a webhook needs an http(s) URL"))
+    if action.type == "webhook" and not (action.url or "").startswith(("http://", "https://")):
+        problems.append(_p(path + ".url", "a webhook needs an http(s) URL"))
     if action.type == "faq_link" and not action.url:
         problems.append(_p(path + ".url", "an FAQ link needs a URL"))
     if action.type == "phone_card" and not action.phone:
