@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(BIN)/floorwalker demo
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
@@ -26,6 +28,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/conditions.py
+	$(BIN)/python benchmarks/scenarios.py
 
 clean:
 	rm -rf $(VENV) floorwalker.db floorwalker.db-wal floorwalker.db-shm
