@@ -9,7 +9,7 @@ from pathlib import Path
 import floorwalker.rules.conditions as conditions
 from floorwalker.rules.conditions import validate
 
-REFERENCE = Path(conditions.__file__).with_name("REFERENCE.md")
+REFERENCE = Path(__file__).parent.parent.parent / "docs" / "rules.md"
 
 
 def test_every_example_in_the_reference_validates() -> None:

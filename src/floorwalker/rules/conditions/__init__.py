@@ -1,6 +1,6 @@
 """The condition language: JSON trees validated when saved and compiled to closures.
 
-See REFERENCE.md next to this file for the grammar, the operators and every operand.
+See docs/rules.md for the grammar, the operators and every operand.
 """
 
 from floorwalker.rules.conditions.compile import Compiled, compile_condition, validate
