@@ -6,7 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import floorwalker.rules.conditions as conditions
 from floorwalker.rules.conditions import validate
 
 REFERENCE = Path(__file__).parent.parent.parent / "docs" / "rules.md"
