@@ -264,3 +264,49 @@ async def test_webhook_is_signed_and_sent_after_commit(client: httpx.AsyncClient
     assert doc["event"] == {"name": "signup", "properties": {"plan": "pro"}}
     # Server-side actions never reach the browser.
     assert await shown(client, alice, "v") == []
+
+
+async def test_idle_on_checkout_fires_from_a_timer(server: Any, client: httpx.AsyncClient,
+                                                   alice: Tenant) -> None:
+    import time as _time
+
+    await create(client, alice, "scenarios", {
+        "key": "stuck", "name": "Stuck at checkout", "trigger": {"idle": "30s"},
+        "pages": {"include": ["*/checkout*"]}, "needs_agent": False,
+        "action": {"type": "popup", "text": {"en": "Need help paying?"}}})
+    start = _time.time()
+    await track(client, alice, "v1", "page_view",
+                context={"page": {"url": "https://a.example/checkout", "path": "/checkout"}})
+    await track(client, alice, "v2", "page_view",
+                context={"page": {"url": "https://a.example/checkout", "path": "/checkout"}})
+    await track(client, alice, "v3", "page_view",
+                context={"page": {"url": "https://a.example/blog", "path": "/blog"}})
+    with time_machine.travel(datetime.fromtimestamp(start + 20, UTC), tick=False):
+        await track(client, alice, "v2", "add_payment_info",
+                    context={"page": {"url": "https://a.example/checkout",
+                                      "path": "/checkout"}})
+    with time_machine.travel(datetime.fromtimestamp(start + 31, UTC), tick=False):
+        assert await server.app.state.timers.tick() == 1
+        assert await texts(client, alice, "v1") == ["Need help paying?"]
+        assert await texts(client, alice, "v2") == []  # active 11 s ago
+        assert await texts(client, alice, "v3") == []  # not on a checkout page
+    with time_machine.travel(datetime.fromtimestamp(start + 51, UTC), tick=False):
+        assert await server.app.state.timers.tick() == 1
+        assert await texts(client, alice, "v2") == ["Need help paying?"]
+
+
+async def test_notify_agents_is_recorded_but_never_shown(client: httpx.AsyncClient,
+                                                         alice: Tenant) -> None:
+    await create(client, alice, "segments", {
+        "key": "vip", "name": "VIP", "priority": 100,
+        "condition": {"path": "visitor.lifetime_revenue", "op": "gt", "value": 1000}})
+    await create(client, alice, "scenarios", {
+        "key": "vip_online", "name": "VIP online", "trigger": {"segment_entered": "vip"},
+        "action": {"type": "notify_agents", "agents": ["sam@acme.example"],
+                   "text": {"en": "VIP {{ visitor.name | default('visitor') }} is on the site"}}})
+    await track(client, alice, "v", "purchase", transaction_id="t1", value=1500)
+    assert await shown(client, alice, "v") == []
+    [alert] = await decided(client, alice, "v", "vip_online")
+    assert alert["outcome"] == "fired"
+    assert alert["payload"]["agents"] == ["sam@acme.example"]
+    assert alert["payload"]["text"] == "VIP visitor is on the site"

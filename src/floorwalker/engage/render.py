@@ -23,19 +23,20 @@ def variables(ctx: EvalContext) -> dict[str, Any]:
     if ctx.event is not None:
         event = dict(ctx.event.properties)
         event["name"] = ctx.event.name
+    cart = {"value": p.cart.value, "currency": p.cart.currency,
+            "item_count": sum(i.quantity for i in p.cart.items),
+            "items": [{"item_id": i.item_id, "item_name": i.item_name, "price": i.price,
+                       "quantity": i.quantity} for i in p.cart.items]}
+    visitor = {
+        "first_name": first, "name": name, "email": attrs.get("email"),
+        "city": (p.geo or {}).get("city"), "country": (p.geo or {}).get("country"),
+        "language": p.language, "customer": p.is_customer, "visit_count": p.visit_count,
+        "attributes": attrs, "cart": cart,
+    }
     return {
-        "visitor": {
-            "first_name": first, "name": name, "email": attrs.get("email"),
-            "city": (p.geo or {}).get("city"), "country": (p.geo or {}).get("country"),
-            "language": p.language, "customer": p.is_customer,
-            "visit_count": p.visit_count, "attributes": attrs,
-            "cart": {"value": p.cart.value, "currency": p.cart.currency,
-                     "item_count": sum(i.quantity for i in p.cart.items),
-                     "items": [{"item_id": i.item_id, "item_name": i.item_name,
-                                "price": i.price, "quantity": i.quantity}
-                               for i in p.cart.items]},
-        },
-        "cart": {"value": p.cart.value, "currency": p.cart.currency},
+        # Unknown values are left out, so `| default("there")` applies to them.
+        "visitor": {k: v for k, v in visitor.items() if v is not None},
+        "cart": {k: v for k, v in cart.items() if v is not None},
         "event": event,
         "session": {"pages_viewed": session.pages_viewed if session else 0,
                     "time_on_site": session.time_on_site if session else 0,
