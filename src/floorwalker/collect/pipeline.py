@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import msgspec
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -73,6 +73,7 @@ class _Job:
 # Events older than this when received are history (a replay, an offline queue): they
 # update profiles but do not trigger proactive rules.
 STALE_AFTER_SECONDS = 900.0
+_ANALYZE = text("ANALYZE events, visitors, identities")
 
 
 class Pipeline:
@@ -95,6 +96,9 @@ class Pipeline:
         self._insert = (sqlite.insert(events) if engine.dialect.name == "sqlite"
                         else postgresql.insert(events)).on_conflict_do_nothing()
         self.observe: Callable[[float, int], None] = lambda _seconds, _n: None
+        self._postgres = engine.dialect.name == "postgresql"
+        self._written = 0
+        self._analyze_at = 1000
 
     async def start(self) -> None:
         """Start the writer task."""
@@ -194,7 +198,9 @@ class Pipeline:
         for job, result in zip(jobs, results, strict=True):
             if not job.future.done():
                 job.future.set_result(result)
-        self.observe(time.perf_counter() - started, sum(r.accepted for r in results))
+        accepted = sum(r.accepted for r in results)
+        self.observe(time.perf_counter() - started, accepted)
+        await self._maybe_analyze(accepted)
         if self.rules is not None and out is not None:
             await self.rules.after_commit(out)
         for listener in self.listeners:
@@ -202,6 +208,27 @@ class Pipeline:
                 await listener(committed)
             except Exception:
                 log.exception("post-commit listener failed")
+
+    async def _maybe_analyze(self, accepted: int) -> None:
+        """Refresh PostgreSQL's statistics while the tables grow fast.
+
+        The writer's reads are batches of keys (``IN`` lists). With statistics from when a
+        table was small, PostgreSQL scans the whole workspace and filters: measured 240 ms
+        instead of 6 ms for 500 ids at 20,000 rows, and worse as it grows. Autovacuum
+        catches up within minutes; a burst (an import, a launch) needs it sooner.
+        """
+        if not self._postgres or not accepted:
+            return
+        self._written += accepted
+        if self._written < self._analyze_at:
+            return
+        self._analyze_at = min(self._written * 2, self._written + 1_000_000)
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(_ANALYZE)
+                await conn.commit()
+        except Exception:
+            log.exception("ANALYZE failed")
 
     async def _process(self, jobs: list[_Job]
                        ) -> tuple[list[IngestResult], list[Committed], Output | None]:
