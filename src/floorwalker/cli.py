@@ -97,6 +97,20 @@ def serve(host: Annotated[str | None, typer.Option(help="Listen address")] = Non
     _run_server(settings.with_overrides(**overrides) if overrides else settings)
 
 
+def tune_gc() -> None:
+    """Fewer, cheaper collections for a server holding many cached profiles.
+
+    The profile cache keeps tens of thousands of small objects alive; with the default
+    thresholds full collections walk them all several times a second under load (measured
+    10-25% of server time and p99 spikes near a second). Objects that exist at start are
+    frozen out of collection and the youngest generation is collected less often.
+    """
+    import gc
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def _run_server(settings: Settings, banner: Callable[[], None] | None = None) -> None:
     import uvicorn
 
@@ -106,6 +120,7 @@ def _run_server(settings: Settings, banner: Callable[[], None] | None = None) ->
     application = create_app(settings)
     if banner:
         banner()
+    tune_gc()
     uvicorn.run(application, host=settings.host, port=settings.port, log_config=None,
                 access_log=False, ws="websockets-sansio", lifespan="on",
                 log_level=settings.log_level)

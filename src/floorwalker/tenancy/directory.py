@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -43,19 +44,39 @@ class Directory:
         self._keys: dict[str, tuple[float, SiteKey | None]] = {}
         self._tokens: dict[str, tuple[float, Principal | None]] = {}
         self._settings: dict[str, tuple[float, WorkspaceSettings]] = {}
+        self._refreshing: dict[str, asyncio.Future[SiteKey | None]] = {}
 
     def invalidate(self) -> None:
         """Forget everything (after keys rotate or settings change)."""
         self._keys.clear()
+        self._refreshing.clear()
         self._tokens.clear()
         self._settings.clear()
 
     async def site_key(self, key: str) -> SiteKey | None:
-        """The site a write key or server key belongs to, or None."""
+        """The site a write key or server key belongs to, or None.
+
+        When the cached entry expires, one request refreshes it; the others keep using
+        the previous answer meanwhile instead of all querying at once.
+        """
         now = time.monotonic()
         hit = self._keys.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
+        pending = self._refreshing.get(key)
+        if pending is not None:
+            if hit is not None:
+                return hit[1]
+            return await asyncio.shield(pending)
+        task = asyncio.ensure_future(self._load_site_key(key))
+        self._refreshing[key] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            self._refreshing.pop(key, None)
+
+    async def _load_site_key(self, key: str) -> SiteKey | None:
+        now = time.monotonic()
         found: SiteKey | None = None
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(sites).where(sites.c.write_key == key))).first()
