@@ -24,47 +24,59 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class _TooBig(Exception):
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
+    """A violated limit; the path is assembled while the exception unwinds, so the common
+    case (nothing wrong) builds no path strings at all."""
+
+    def __init__(self, problem: str) -> None:
+        self.parts: list[str] = []
         self.problem = problem
 
 
-def _walk(value: Any, limits: Limits, path: str, depth: int) -> int:
+def _walk(value: Any, limits: Limits, depth: int) -> int:
     """The approximate encoded size of ``value``; raises _TooBig on a violated limit."""
     if isinstance(value, str):
         if len(value) > limits.max_string:
-            raise _TooBig(path, f"string longer than {limits.max_string} characters")
+            raise _TooBig(f"string longer than {limits.max_string} characters")
         return len(value) + 2
     if isinstance(value, dict):
         if depth >= limits.max_depth:
-            raise _TooBig(path, f"nested deeper than {limits.max_depth} levels")
+            raise _TooBig(f"nested deeper than {limits.max_depth} levels")
         if len(value) > limits.max_keys:
-            raise _TooBig(path, f"more than {limits.max_keys} keys")
+            raise _TooBig(f"more than {limits.max_keys} keys")
         size = 2
         for key, item in value.items():
             if len(key) > limits.max_name:
-                raise _TooBig(path, f"a key is longer than {limits.max_name} characters")
-            size += len(key) + 4 + _walk(item, limits, f"{path}.{key}", depth + 1)
+                raise _TooBig(f"a key is longer than {limits.max_name} characters")
+            try:
+                size += len(key) + 4 + _walk(item, limits, depth + 1)
+            except _TooBig as exc:
+                exc.parts.append(f".{key}")
+                raise
         return size
     if isinstance(value, list):
         if depth >= limits.max_depth:
-            raise _TooBig(path, f"nested deeper than {limits.max_depth} levels")
+            raise _TooBig(f"nested deeper than {limits.max_depth} levels")
         if len(value) > limits.max_keys:
-            raise _TooBig(path, f"more than {limits.max_keys} items")
+            raise _TooBig(f"more than {limits.max_keys} items")
         size = 2
         for i, item in enumerate(value):
-            size += 1 + _walk(item, limits, f"{path}[{i}]", depth + 1)
+            try:
+                size += 1 + _walk(item, limits, depth + 1)
+            except _TooBig as exc:
+                exc.parts.append(f"[{i}]")
+                raise
         return size
     if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
         # Python reads any length of digits; nothing downstream (floats, JSON readers) can.
-        raise _TooBig(path, "integer outside the 64-bit range")
+        raise _TooBig("integer outside the 64-bit range")
     return 8
 
 
 def check_document(value: Any, limits: Limits, path: str) -> int:
     """Raise a 422 ``limit_exceeded`` naming the path, or return the approximate size."""
     try:
-        return _walk(value, limits, path, 0)
+        return _walk(value, limits, 0)
     except _TooBig as exc:
-        raise ApiError(422, "limit_exceeded", f"{exc.path}: {exc.problem}.",
-                       [{"path": exc.path, "problem": exc.problem}]) from None
+        where = path + "".join(reversed(exc.parts))
+        raise ApiError(422, "limit_exceeded", f"{where}: {exc.problem}.",
+                       [{"path": where, "problem": exc.problem}]) from None
