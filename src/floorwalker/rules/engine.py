@@ -22,11 +22,12 @@ from floorwalker.engage.render import render_action
 from floorwalker.profiles.model import Profile
 from floorwalker.rules.context import EvalContext
 from floorwalker.rules.model import VISIBLE_ACTIONS, Action, Scenario
-from floorwalker.rules.ruleset import CompiledScenario, RuleSet
+from floorwalker.rules.ruleset import CompiledScenario, RuleSet, current_page
 from floorwalker.rules.staffing import Presence, Staffing
 
 ENCODE = msgspec.json.Encoder()
 DEFAULT_DEPARTMENT = "default"
+IDLE_TIMER = "__idle__"
 
 
 @dataclass(slots=True)
@@ -102,7 +103,7 @@ class Engine:
         """Re-evaluate membership; record entered/left on the timeline; return entered."""
         profile = ctx.profile
         entered: list[str] = []
-        known = {s.key for s in rs.segments}
+        known = rs.segment_keys
         for seg in rs.segments:
             member = seg.check(ctx)
             was = seg.key in profile.segments
@@ -134,28 +135,30 @@ class Engine:
         session = profile.session
         if ev is None or session is None:
             return
-        scheduled = profile.engagement.setdefault("timers", {})
-        for sc in rs.on_time_on_site:
-            tag = f"tos:{sc.key}"
-            if scheduled.get(tag) != session.id:
-                scheduled[tag] = session.id
-                self._timer(out, profile, sc, session.started_at + sc.trigger_seconds,
+        eng = profile.engagement
+        if rs.on_time_on_site and eng.get("tos_session") != session.id:
+            eng["tos_session"] = session.id
+            for sc in rs.on_time_on_site:
+                self._timer(out, profile, sc.key, session.started_at + sc.trigger_seconds,
                             session.id)
-        page = session.current_page
-        for sc in rs.on_idle:
-            if sc.page_allowed(page.url if page else None, page.path if page else None):
-                self._timer(out, profile, sc, session.last_event_at + sc.trigger_seconds,
-                            session.id)
+        if rs.on_idle:
+            # One idle timer per visitor, due at the shortest idle period that applies to
+            # this page; when it fires it is re-armed for the next one.
+            url, path = current_page(ctx)
+            for sc in rs.on_idle:
+                if sc.page_allowed(url, path):
+                    self._timer(out, profile, IDLE_TIMER,
+                                session.last_event_at + sc.trigger_seconds, session.id)
+                    break
         for sc in rs.on_absence.get(ev.name, ()):
-            self._timer(out, profile, sc, ev.ts + sc.trigger_seconds, session.id)
+            self._timer(out, profile, sc.key, ev.ts + sc.trigger_seconds, session.id)
 
     @staticmethod
-    def _timer(out: Output, profile: Profile, sc: CompiledScenario, due: float,
-               session_id: str) -> None:
-        timer_id = f"{profile.visitor_id}:{sc.key}"
+    def _timer(out: Output, profile: Profile, key: str, due: float, session_id: str) -> None:
+        timer_id = f"{profile.visitor_id}:{key}"
         out.timers_set[timer_id] = {
             "id": timer_id, "workspace_id": profile.workspace_id,
-            "visitor_id": profile.visitor_id, "scenario_key": sc.key, "due_at": due,
+            "visitor_id": profile.visitor_id, "scenario_key": key, "due_at": due,
             "session_id": session_id, "created_at": time.time()}
 
     # -- scenarios ---------------------------------------------------------------------
@@ -172,24 +175,55 @@ class Engine:
 
     def on_timer(self, rs: RuleSet, ctx: EvalContext, scenario_key: str, session_id: str | None,
                  out: Output) -> None:
-        """A persisted timer came due: the scenario is considered with no new event."""
-        sc = rs.scenarios.get(scenario_key)
+        """A persisted timer came due: scenarios are considered with no new event."""
         session = ctx.profile.session
-        if sc is None or session is None:
+        if session is None:
             return
-        if sc.trigger_kind in ("time_on_site", "idle") and session.id != session_id:
+        if scenario_key == IDLE_TIMER:
+            self._on_idle(rs, ctx, session_id, out)
+            return
+        sc = rs.scenarios.get(scenario_key)
+        if sc is None:
+            return
+        if sc.trigger_kind == "time_on_site" and session.id != session_id:
             return  # that visit is over
-        if sc.trigger_kind == "idle" and ctx.now - session.last_event_at < sc.trigger_seconds - 1:
-            return  # they did something since; a newer timer is set
         self.update_segments(rs, ctx, out, f"timer:{scenario_key}")
         self.decide(rs, ctx, [sc], out, f"timer:{sc.trigger_kind}")
+
+    def _on_idle(self, rs: RuleSet, ctx: EvalContext, session_id: str | None,
+                 out: Output) -> None:
+        session = ctx.profile.session
+        assert session is not None
+        if session.id != session_id:
+            return
+        idle = ctx.now - session.last_event_at
+        url, path = current_page(ctx)
+        done = ctx.profile.engagement.setdefault("idle_seen", {})
+        if done.get("at") != session.last_event_at:
+            done.clear()
+            done["at"] = session.last_event_at
+        due = [sc for sc in rs.on_idle if sc.trigger_seconds <= idle + 1
+               and sc.key not in done and sc.page_allowed(url, path)]
+        later = [sc for sc in rs.on_idle if sc.trigger_seconds > idle + 1
+                 and sc.page_allowed(url, path)]
+        if later:  # re-arm for the next, longer idle period
+            self._timer(out, ctx.profile, IDLE_TIMER,
+                        session.last_event_at + later[0].trigger_seconds, session.id)
+        if not due:
+            return
+        for sc in due:
+            done[sc.key] = True
+        self.update_segments(rs, ctx, out, "timer:idle")
+        self.decide(rs, ctx, due, out, "timer:idle")
 
     def decide(self, rs: RuleSet, ctx: EvalContext, candidates: list[CompiledScenario],
                out: Output, trigger: str) -> None:
         """Pick at most one scenario to act; record why the others did not."""
         profile = ctx.profile
-        matched = [c for c in sorted(candidates, key=lambda c: -c.definition.priority)
-                   if c.matches(ctx)]
+        url, path = current_page(ctx)
+        if len(candidates) > 1:
+            candidates = sorted(candidates, key=lambda c: -c.definition.priority)
+        matched = [c for c in candidates if c.matches(ctx, url, path)]
         won = False
         for sc in matched:
             definition = sc.definition

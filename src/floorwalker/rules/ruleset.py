@@ -54,6 +54,8 @@ class CompiledScenario:
 
     def page_allowed(self, url: str | None, path: str | None) -> bool:
         """Page targeting: an include pattern must match (when any), no exclude may."""
+        if not self.include and not self.exclude:
+            return True
         candidates = [v for v in (url, path) if v]
         if any(p.match(c) for p in self.exclude for c in candidates):
             return False
@@ -61,27 +63,31 @@ class CompiledScenario:
             return True
         return any(p.match(c) for p in self.include for c in candidates)
 
-    def matches(self, ctx: EvalContext) -> bool:
-        """Pages, audience and condition all agree."""
-        profile = ctx.profile
-        session = profile.session
-        page = session.current_page if session else None
-        event_page = ctx.event.context.get("page") if ctx.event else None
-        if isinstance(event_page, dict):
-            url, path = event_page.get("url"), event_page.get("path")
-        else:
-            url, path = (page.url, page.path) if page else (None, None)
+    def matches(self, ctx: EvalContext, url: str | None, path: str | None) -> bool:
+        """Pages, audience and condition all agree (cheapest checks first)."""
         if not self.page_allowed(url, path):
             return False
         audience = self.definition.audience
-        if audience.segments_any and not any(s in profile.segments
-                                             for s in audience.segments_any):
+        segments = ctx.profile.segments
+        if audience.segments_any and not any(s in segments for s in audience.segments_any):
             return False
-        if any(s in profile.segments for s in audience.segments_none):
+        if audience.segments_none and any(s in segments for s in audience.segments_none):
             return False
         if self.absence is not None and not self.absence(ctx):
             return False
         return self.check is None or self.check(ctx)
+
+
+def current_page(ctx: EvalContext) -> tuple[str | None, str | None]:
+    """The URL and path the visitor is on: the event's page, else the session's."""
+    if ctx.event is not None:
+        page = ctx.event.context.get("page")
+        if isinstance(page, dict):
+            return page.get("url"), page.get("path")
+    session = ctx.profile.session
+    if session is not None and session.current_page is not None:
+        return session.current_page.url, session.current_page.path
+    return None, None
 
 
 @dataclass(slots=True)
@@ -100,6 +106,7 @@ class RuleSet:
     departments: dict[str, Department] = field(default_factory=dict)
     agents: dict[str, Agent] = field(default_factory=dict)
     tables: frozenset[str] = frozenset()
+    segment_keys: frozenset[str] = frozenset()
     loaded_at: float = 0.0
 
     @property
@@ -171,7 +178,9 @@ def build_ruleset(workspace_id: str, settings: WorkspaceSettings, segs: list[Seg
             rs.on_absence.setdefault(compiled.absence_after, []).append(compiled)
     for group in (*rs.by_event.values(), *rs.by_segment.values(), *rs.on_absence.values()):
         group.sort(key=lambda c: -c.definition.priority)
+    rs.on_idle.sort(key=lambda c: c.trigger_seconds)
     rs.tables = frozenset(tables)
+    rs.segment_keys = frozenset(s.key for s in rs.segments)
     return rs
 
 
