@@ -116,6 +116,15 @@ def _install_errors(app: FastAPI) -> None:
                                         "Something broke on our side; it has been logged."))
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"],
+        "properties": {"code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                       "message": {"type": "string"},
+                       "details": {"type": "array", "items": {}}}}}}
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema plus the msgspec-made request schemas of the tracking API."""
     if app.openapi_schema:
@@ -124,10 +133,22 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
                          description=app.description)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # Every error has our one shape (not FastAPI's {"detail": ...}).
+    components["Error"] = ERROR_SCHEMA
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    error_response = {"description": "An error with a stable code",
+                      "content": {"application/json": {
+                          "schema": {"$ref": "#/components/schemas/Error"}}}}
     for path in schema.get("paths", {}).values():
         for op in path.values():
-            if isinstance(op, dict) and "x-components" in op:
+            if not isinstance(op, dict):
+                continue
+            if "x-components" in op:
                 components.update(op.pop("x-components"))
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["4XX"] = error_response
     app.openapi_schema = schema
     return schema
 

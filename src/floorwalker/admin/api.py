@@ -17,24 +17,28 @@ from floorwalker.tenancy.directory import Principal
 router = APIRouter(prefix="/api", tags=["admin"], dependencies=[Depends(bearer_scheme)])
 
 
+# Text that PostgreSQL can store: no NUL characters.
+NO_NUL = r"^[^\x00]*$"
+
+
 class WorkspaceIn(BaseModel):
     """A new workspace."""
 
     slug: str = Field(min_length=1, max_length=63, examples=["acme"])
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
 
 
 class SiteIn(BaseModel):
     """A new site."""
 
-    name: str = Field(min_length=1, max_length=200)
-    domain: str | None = Field(default=None, max_length=255)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    domain: str | None = Field(default=None, max_length=255, pattern=NO_NUL)
 
 
 class TokenIn(BaseModel):
     """A new admin token for the caller's workspace."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
 
 
 class SettingsIn(BaseModel):
