@@ -17,7 +17,13 @@ from starlette.middleware.cors import CORSMiddleware
 from floorwalker import __version__
 from floorwalker.admin import api as admin_api
 from floorwalker.admin import lookups as lookups_api
+from floorwalker.bus import MemoryBus
+from floorwalker.chat import service as chat_service
+from floorwalker.chat import ws as chat_ws
+from floorwalker.chat.ws import decision_frames
 from floorwalker.collect import api as collect_api
+from floorwalker.demo import routes as demo_routes
+from floorwalker.widget import routes as widget_routes
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.limits import Limits
 from floorwalker.collect.lookups import LookupStore
@@ -67,7 +73,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings, engine=engine, directory=directory, pipeline=pipeline,
         normalizer=Normalizer(limits, geo), geo=geo, lookups=lookups,
-        metrics=metrics, rules=rules,
+        metrics=metrics, rules=rules, bus=MemoryBus(),
         key_limiter=RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_seconds),
         ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds))
 
@@ -165,6 +171,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         retention.start()
         webhooks = Webhooks()
         svc.rules.on_fired.append(webhooks.on_fired)
+
+        async def push_decisions(fired: list[dict[str, Any]]) -> None:
+            await chat_service.publish(svc.bus, decision_frames(fired))
+
+        svc.rules.on_fired.append(push_decisions)
         timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))
         app.state.timers = timer_loop
         if settings.timers_enabled:
@@ -189,6 +200,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lookups_api.router)
     app.include_router(rules_api.router)
     app.include_router(engage_api.router)
+    app.include_router(chat_ws.router)
+    app.include_router(widget_routes.router)
+    app.include_router(demo_routes.router)
     app.include_router(ops_routes.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # Browsers on customer sites post to /v1 cross-origin; credentials are the write key.

@@ -131,7 +131,7 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000) -> None:
     """Migrate the embedded database, create a demo workspace and site, and serve."""
     from floorwalker.demo import prepare
-    settings = _settings().with_overrides(host=host, port=port, log_json=False)
+    settings = _settings().with_overrides(host=host, port=port, log_json=False, demo=True)
     from floorwalker.store.migrate import upgrade
     upgrade(settings.database_url)
     info = asyncio.run(prepare(settings))
@@ -150,6 +150,7 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
         else:
             out.print("  admin token     created at first start; "
                       "`floorwalker token create --workspace demo` makes another")
+        out.print(f"  demo shop       {base}/demo/   (log in as ann@example.com)")
         out.print(f"  API docs        {base}/docs")
         out.print(f"  try it          curl -u {info['write_key']}: {base}/v1/track "
                   "-H 'content-type: application/json' "

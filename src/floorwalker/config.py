@@ -115,6 +115,7 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)
     enable_noop: bool = False
     timers_enabled: bool = True
+    demo: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -158,6 +159,7 @@ class Settings:
             admin_token=_raw(e, "ADMIN_TOKEN") or None,
             enable_noop=_bool(e, "ENABLE_NOOP", False),
             timers_enabled=_bool(e, "TIMERS_ENABLED", True),
+            demo=_bool(e, "DEMO", False),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

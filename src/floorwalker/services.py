@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
+from floorwalker.bus import Bus
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
@@ -33,6 +34,7 @@ class Services:
     key_limiter: RateLimiter
     ip_limiter: RateLimiter
     rules: Rules
+    bus: Bus
 
 
 def services(conn: HTTPConnection) -> Services:

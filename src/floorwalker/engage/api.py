@@ -20,7 +20,7 @@ from floorwalker.profiles.queries import find_visitor_id
 from floorwalker.rules.engine import snooze
 from floorwalker.rules.model import VISIBLE_ACTIONS, Scenario
 from floorwalker.rules.store import get_def
-from floorwalker.services import services
+from floorwalker.services import Services, services
 from floorwalker.store.tables import decisions
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
@@ -85,39 +85,42 @@ async def respond(decision_id: str, request: Request) -> Any:
         doc = msgspec.json.decode(body, type=ResponseIn)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
-    if doc.response not in RESPONSES:
-        raise ApiError(422, "invalid_request",
-                       f"response is one of {', '.join(RESPONSES)}",
-                       [{"path": "$.response", "problem": "unknown response"}])
     workspace_id, vid = await _visitor(request, doc.anonymousId[:255])
+    await record_response(svc, workspace_id, vid, decision_id, doc.response)
+    return {"recorded": doc.response}
+
+
+async def record_response(svc: Services, workspace_id: str, visitor_id: str,
+                          decision_id: str, response: str) -> None:
+    """Store the visitor's reaction; dismissing snoozes the scenario; answers free the slot."""
+    if response not in RESPONSES:
+        raise ApiError(422, "invalid_request", f"response is one of {', '.join(RESPONSES)}",
+                       [{"path": "$.response", "problem": "unknown response"}])
     now = time.time()
     async with svc.engine.begin() as conn:
         row = (await conn.execute(select(decisions).where(
             decisions.c.id == decision_id, decisions.c.workspace_id == workspace_id,
-            decisions.c.visitor_id == vid))).first()
-        if row is None or not vid:
-            raise not_found(f"Decision {decision_id!r}")
+            decisions.c.visitor_id == visitor_id))).first()
+        if row is None or not visitor_id:
+            raise not_found(f"Decision {decision_id[:40]!r}")
         await conn.execute(update(decisions).where(decisions.c.id == decision_id).values(
-            response=doc.response, responded_at=now))
+            response=response, responded_at=now))
         scenario_key = row.scenario_key
         try:
             _id, scenario = await get_def(conn, "scenario", workspace_id, scenario_key, Scenario)
         except ApiError:
             scenario = None
-    rules = svc.rules
-    if doc.response != "shown":
-        rules.engine.outstanding.close(decision_id)
-    if doc.response == "dismissed" and scenario is not None:
+    if response != "shown":
+        svc.rules.engine.outstanding.close(decision_id)
+    if response == "dismissed" and scenario is not None:
         from floorwalker.rules.conditions import parse_duration
         seconds = parse_duration(scenario.caps.snooze_after_dismiss)
-        await _snooze(request, vid, scenario_key, seconds, now)
-    return {"recorded": doc.response}
+        await _snooze(svc, visitor_id, scenario_key, seconds, now)
 
 
-async def _snooze(request: Request, visitor_id: str, scenario_key: str, seconds: float,
+async def _snooze(svc: Services, visitor_id: str, scenario_key: str, seconds: float,
                   now: float) -> None:
     from floorwalker.profiles.unit import ProfileStore, UnitOfWork
-    svc = services(request)
     holder: dict[str, UnitOfWork] = {}
 
     async def command(conn: Any, store: ProfileStore) -> None:

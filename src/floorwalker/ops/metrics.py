@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -31,6 +31,8 @@ class Metrics:
             "Ingestion request time from body read to durable acknowledgement",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry)
+        self.sockets = Gauge("floorwalker_websockets", "Open WebSocket connections", ["kind"],
+                             registry=self.registry)
         self.commit_size = Histogram(
             "floorwalker_pipeline_commit_events", "Events per group commit",
             buckets=(1, 5, 20, 50, 100, 250, 500, 1000, 2500), registry=self.registry)

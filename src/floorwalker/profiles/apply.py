@@ -274,7 +274,12 @@ def apply_event(profile: Profile, ev: Incoming, *, session_timeout: float,
     if ctx.get("language"):
         profile.language = ctx["language"]
         profile.locale = ctx.get("locale")
+    visit_before = profile.session.id if profile.session else None
     _apply_session(profile, ev, session_timeout)
+    if ev.name == "chat_started":
+        profile.engagement["in_chat"] = True
+    elif ev.name == "chat_closed" or (profile.session and profile.session.id != visit_before):
+        profile.engagement.pop("in_chat", None)  # a chat does not outlive its visit
     if ev.name == "purchase":
         _apply_purchase(profile, ev)
     elif ev.name == "refund":

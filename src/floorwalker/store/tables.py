@@ -212,3 +212,47 @@ timers = Table(
     Column("session_id", String(40), nullable=True),
     Column("created_at", Float, nullable=False),
 )
+
+# -- chat: conversations and messages -----------------------------------------------------
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("visitor_id", String(40), nullable=False, index=True),
+    # The browser that started it: without a verified identity a browser sees only its own.
+    Column("anonymous_id", String(255), nullable=True),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("department", String(64), nullable=True),
+    Column("scenario_key", String(64), nullable=True),
+    Column("decision_id", String(40), nullable=True),
+    Column("context", Text, nullable=True),
+    Column("assigned_agent_id", String(40), nullable=True),
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("visitor_read_seq", Integer, nullable=False, default=0),
+    Column("agent_read_seq", Integer, nullable=False, default=0),
+    Column("started_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("closed_at", Float, nullable=True),
+    Index("ix_conversations_workspace_updated", "workspace_id", "updated_at"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("conversation_id", String(40), nullable=False),
+    Column("workspace_id", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("author", String(16), nullable=False),  # visitor | agent | system
+    Column("author_id", String(255), nullable=True),
+    Column("name", String(200), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("internal", Boolean, nullable=False, default=False),
+    # "<author>:<client id>": a resend with the same id is the same message.
+    Column("client_id", String(80), nullable=True),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+    UniqueConstraint("workspace_id", "client_id", name="uq_messages_workspace_client"),
+)

@@ -1,0 +1,1 @@
+"""Conversations, messages and the WebSocket protocol (docs/realtime.md)."""

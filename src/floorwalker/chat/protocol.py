@@ -1,0 +1,91 @@
+"""Frames of the WebSocket protocol, version 1 (docs/realtime.md), typed with msgspec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+HEARTBEAT_SECONDS = 25
+MAX_TEXT = 5000
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class _Frame(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
+    pass
+
+
+class SendMessage(_Frame, tag="message", frozen=True):
+    """A visitor's or an agent's message."""
+
+    client_id: str
+    text: str
+    conversation_id: str | None = None
+    decision_id: str | None = None
+    internal: bool = False
+
+
+class Resume(_Frame, tag="resume", frozen=True):
+    """Replay what was missed: conversation id -> last seq seen."""
+
+    conversations: dict[str, int]
+
+
+class Typing(_Frame, tag="typing", frozen=True):
+    """Typing indicator."""
+
+    conversation_id: str
+    on: bool = True
+
+
+class Read(_Frame, tag="read", frozen=True):
+    """Read up to ``seq``."""
+
+    conversation_id: str
+    seq: int
+
+
+class DecisionResponse(_Frame, tag="decision_response", frozen=True):
+    """Reaction to an invitation."""
+
+    decision_id: str
+    response: str
+
+
+class Ping(_Frame, tag="ping", frozen=True):
+    """Keep-alive."""
+
+
+ClientFrame = SendMessage | Resume | Typing | Read | DecisionResponse | Ping
+CLIENT_DECODER = msgspec.json.Decoder(ClientFrame)
+ENCODE = msgspec.json.Encoder()
+
+
+def frame(kind: str, **fields: Any) -> bytes:
+    """An encoded server frame."""
+    return ENCODE.encode({"type": kind, **fields})
+
+
+def error(code: str, message: str, client_id: str | None = None) -> bytes:
+    """An encoded error frame."""
+    fields: dict[str, Any] = {"code": code, "message": message}
+    if client_id is not None:
+        fields["client_id"] = client_id
+    return frame("error", **fields)
+
+
+# Channels of the bus.
+def conversation_channel(conversation_id: str) -> str:
+    """Every frame of one conversation."""
+    return f"conv:{conversation_id}"
+
+
+def agents_channel(workspace_id: str) -> str:
+    """Every conversation frame and alert of a workspace, for agents."""
+    return f"agents:{workspace_id}"
+
+
+def browser_channel(workspace_id: str, anonymous_id: str) -> str:
+    """Decisions and new conversations for one browser."""
+    return f"anon:{workspace_id}:{anonymous_id}"

@@ -1,0 +1,281 @@
+"""Chat actions: every write users see lives here, and publishes its frames after commit.
+
+Conversations and messages are stored before anything is acknowledged; each stored item
+takes the conversation's next sequence number, so a client that reconnects asks for
+"everything after seq N" and gets it once, in order.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from floorwalker.bus import Bus
+from floorwalker.chat import protocol as p
+from floorwalker.errors import ApiError
+from floorwalker.store.tables import conversations, decisions, messages, scenarios
+
+ENCODE = msgspec.json.Encoder()
+
+
+@dataclass(slots=True)
+class Viewer:
+    """Who is looking at conversations through a socket."""
+
+    workspace_id: str
+    kind: str  # "visitor" | "agent"
+    visitor_id: str | None = None
+    anonymous_id: str | None = None
+    verified: bool = False  # a valid user hash: sees the visitor's conversations everywhere
+    name: str | None = None
+    author_id: str | None = None
+
+
+def conversation_view(row: Any) -> dict[str, Any]:
+    """A conversation as frames carry it."""
+    return {"id": row.id, "status": row.status, "started_at": row.started_at,
+            "last_seq": row.last_seq, "department": row.department,
+            "scenario": row.scenario_key,
+            "context": msgspec.json.decode(row.context) if row.context else None,
+            "visitor_id": row.visitor_id, "agent_read_seq": row.agent_read_seq,
+            "visitor_read_seq": row.visitor_read_seq}
+
+
+def visitor_conversation_view(row: Any) -> dict[str, Any]:
+    """What a visitor sees of a conversation (no internal references)."""
+    view = conversation_view(row)
+    for key in ("scenario", "visitor_id", "context"):
+        view.pop(key, None)
+    return view
+
+
+def message_view(row: Any) -> dict[str, Any]:
+    """A message as frames carry it."""
+    client_id = row.client_id.split(":", 1)[1] if row.client_id else None
+    return {"id": row.id, "author": row.author, "text": row.text, "created_at": row.created_at,
+            "client_id": client_id, "name": row.name, "internal": row.internal}
+
+
+def _allowed(row: Any, viewer: Viewer) -> bool:
+    if row.workspace_id != viewer.workspace_id:
+        return False
+    if viewer.kind == "agent":
+        return True
+    if row.visitor_id != viewer.visitor_id:
+        return False
+    return viewer.verified or row.anonymous_id == viewer.anonymous_id
+
+
+async def visible_conversations(conn: AsyncConnection, viewer: Viewer) -> list[Any]:
+    """The conversations a visitor may see (all of theirs when verified)."""
+    if viewer.visitor_id is None:
+        return []
+    query = select(conversations).where(conversations.c.workspace_id == viewer.workspace_id,
+                                        conversations.c.visitor_id == viewer.visitor_id)
+    if not viewer.verified:
+        query = query.where(conversations.c.anonymous_id == viewer.anonymous_id)
+    return list(await conn.execute(query.order_by(conversations.c.started_at)))
+
+
+async def get_conversation(conn: AsyncConnection, viewer: Viewer, conversation_id: str) -> Any:
+    """A conversation the viewer may see, or 404."""
+    row = (await conn.execute(select(conversations).where(
+        conversations.c.id == conversation_id))).first()
+    if row is None or not _allowed(row, viewer):
+        raise ApiError(404, "not_found", "No such conversation.")
+    return row
+
+
+async def _next_seq(conn: AsyncConnection, conversation_id: str, now: float) -> int:
+    result = await conn.execute(
+        update(conversations).where(conversations.c.id == conversation_id)
+        .values(last_seq=conversations.c.last_seq + 1, updated_at=now)
+        .returning(conversations.c.last_seq))
+    return int(result.scalar_one())
+
+
+async def _insert_message(conn: AsyncConnection, conv_id: str, workspace_id: str, author: str,
+                          text: str, now: float, *, client_id: str | None = None,
+                          name: str | None = None, author_id: str | None = None,
+                          internal: bool = False) -> dict[str, Any]:
+    seq = await _next_seq(conn, conv_id, now)
+    row = {"id": "m_" + secrets.token_hex(10), "conversation_id": conv_id,
+           "workspace_id": workspace_id, "seq": seq, "author": author,
+           "author_id": author_id, "name": name, "text": text, "internal": internal,
+           "client_id": client_id, "created_at": now}
+    await conn.execute(messages.insert().values(**row))
+    return row
+
+
+def _check_text(frame: p.SendMessage) -> str:
+    text = frame.text.strip()
+    if not text or len(text) > p.MAX_TEXT or "\x00" in text:
+        raise ApiError(422, "invalid_message",
+                       f"A message is 1-{p.MAX_TEXT} characters of text.")
+    if not frame.client_id or len(frame.client_id) > 64 or "\x00" in frame.client_id:
+        raise ApiError(422, "invalid_client_id", "client_id is 1-64 characters.")
+    return text
+
+
+@dataclass(slots=True)
+class Posted:
+    """The outcome of posting a message: the ack and the frames to publish."""
+
+    ack: bytes
+    conversation_id: str
+    new_conversation: dict[str, Any] | None
+    frames: list[tuple[str, bytes]]
+
+
+async def _existing(conn: AsyncConnection, workspace_id: str, key: str) -> Posted | None:
+    row = (await conn.execute(select(messages).where(
+        messages.c.workspace_id == workspace_id, messages.c.client_id == key))).first()
+    if row is None:
+        return None
+    ack = p.frame("ack", client_id=key.split(":", 1)[1], conversation_id=row.conversation_id,
+                  message_id=row.id, seq=row.seq)
+    return Posted(ack, row.conversation_id, None, [])
+
+
+async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
+                 now: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Create a conversation (from an invitation when ``decision_id`` names one)."""
+    assert viewer.visitor_id
+    department = scenario_key = context_doc = None
+    opening: list[tuple[str, str | None]] = []
+    if decision_id:
+        dec = (await conn.execute(select(decisions).where(
+            decisions.c.id == decision_id, decisions.c.workspace_id == viewer.workspace_id,
+            decisions.c.visitor_id == viewer.visitor_id))).first()
+        if dec is not None:
+            scenario_key = dec.scenario_key
+            payload = msgspec.json.decode(dec.payload) if dec.payload else {}
+            context_doc = {k: payload[k] for k in ("type", "text", "coupon", "title", "url")
+                           if k in payload}
+            context_doc["trigger"] = dec.trigger
+            if payload.get("text"):
+                opening.append((payload["text"], payload.get("agent_name")))
+            definition = (await conn.execute(select(scenarios.c.definition).where(
+                scenarios.c.workspace_id == viewer.workspace_id,
+                scenarios.c.key == dec.scenario_key))).scalar()
+            if definition:
+                department = msgspec.json.decode(definition).get("department")
+            await conn.execute(update(decisions).where(decisions.c.id == decision_id).values(
+                response="replied", responded_at=now))
+    conv_id = "c_" + secrets.token_hex(10)
+    conv: dict[str, Any] = {"id": conv_id, "workspace_id": viewer.workspace_id,
+            "visitor_id": viewer.visitor_id, "anonymous_id": viewer.anonymous_id,
+            "status": "open", "department": department, "scenario_key": scenario_key,
+            "decision_id": decision_id,
+            "context": ENCODE.encode(context_doc).decode() if context_doc else None,
+            "assigned_agent_id": None, "last_seq": 0, "visitor_read_seq": 0,
+            "agent_read_seq": 0, "started_at": now, "updated_at": now, "closed_at": None}
+    await conn.execute(conversations.insert().values(**conv))
+    # The invitation that started it is the first message: the agent sees the context.
+    rows = [await _insert_message(conn, conv_id, viewer.workspace_id, "system", text, now,
+                                  name=name) for text, name in opening]
+    return conv, rows
+
+
+async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessage) -> Posted:
+    """Store a message (starting a conversation if needed); the caller commits, then
+    sends ``ack`` and publishes ``frames``. A repeated ``client_id`` changes nothing."""
+    text = _check_text(frame)
+    key = f"{viewer.kind[0]}:{frame.client_id}"
+    again = await _existing(conn, viewer.workspace_id, key)
+    if again is not None:
+        return again
+    now = time.time()
+    new_conv: dict[str, Any] | None = None
+    rows: list[dict[str, Any]] = []
+    if frame.conversation_id:
+        conv_row = await get_conversation(conn, viewer, frame.conversation_id)
+        conv_id = conv_row.id
+        if conv_row.status == "closed" and viewer.kind == "visitor":
+            # A new visitor message reopens the conversation.
+            await conn.execute(update(conversations).where(conversations.c.id == conv_id)
+                               .values(status="open", closed_at=None))
+    else:
+        if viewer.kind != "visitor":
+            raise ApiError(422, "conversation_required", "Name the conversation to answer.")
+        new_conv, rows = await _start(conn, viewer, frame.decision_id, now)
+        conv_id = new_conv["id"]
+    author = "agent" if viewer.kind == "agent" else "visitor"
+    row = await _insert_message(conn, conv_id, viewer.workspace_id, author, text, now,
+                                client_id=key, name=viewer.name, author_id=viewer.author_id,
+                                internal=frame.internal and viewer.kind == "agent")
+    rows.append(row)
+    conv_now = (await conn.execute(select(conversations).where(
+        conversations.c.id == conv_id))).first()
+    frames: list[tuple[str, bytes]] = []
+    if new_conv is not None:
+        frames.append((p.agents_channel(viewer.workspace_id),
+                       p.frame("conversation", conversation=conversation_view(conv_now))))
+    for r in rows:
+        msg = p.frame("message", conversation_id=conv_id, seq=r["seq"],
+                      message=message_view(_RowView(**r)))
+        frames.append((p.agents_channel(viewer.workspace_id), msg))
+        if not r["internal"]:
+            frames.append((p.conversation_channel(conv_id), msg))
+    ack = p.frame("ack", client_id=frame.client_id, conversation_id=conv_id,
+                  message_id=row["id"], seq=row["seq"])
+    return Posted(ack, conv_id,
+                  visitor_conversation_view(conv_now) if new_conv is not None else None, frames)
+
+
+class _RowView(msgspec.Struct, kw_only=True):
+    """A message row built in memory, readable like a database row."""
+
+    id: str
+    conversation_id: str
+    workspace_id: str
+    seq: int
+    author: str
+    author_id: str | None
+    name: str | None
+    text: str
+    internal: bool
+    client_id: str | None
+    created_at: float
+
+
+async def replay(conn: AsyncConnection, viewer: Viewer,
+                 wanted: dict[str, int]) -> list[bytes]:
+    """Every message frame after the given seq, for conversations the viewer may see."""
+    out: list[bytes] = []
+    for conv_id, last in list(wanted.items())[:100]:
+        try:
+            await get_conversation(conn, viewer, conv_id)
+        except ApiError:
+            out.append(p.error("not_found", f"No conversation {conv_id[:40]!r}."))
+            continue
+        query = select(messages).where(messages.c.conversation_id == conv_id,
+                                       messages.c.seq > max(0, int(last)))
+        if viewer.kind == "visitor":
+            query = query.where(messages.c.internal.is_(False))
+        for row in await conn.execute(query.order_by(messages.c.seq).limit(1000)):
+            out.append(p.frame("message", conversation_id=conv_id, seq=row.seq,
+                               message=message_view(row)))
+    return out
+
+
+async def mark_read(conn: AsyncConnection, viewer: Viewer, frame: p.Read) -> bytes:
+    """Remember how far the viewer has read; returns the frame to publish."""
+    row = await get_conversation(conn, viewer, frame.conversation_id)
+    column = "agent_read_seq" if viewer.kind == "agent" else "visitor_read_seq"
+    seq = max(0, min(frame.seq, row.last_seq))
+    await conn.execute(update(conversations).where(conversations.c.id == row.id)
+                       .values({column: seq}))
+    return p.frame("read", conversation_id=row.id, seq=seq, by=viewer.kind)
+
+
+async def publish(bus: Bus, frames: list[tuple[str, bytes]]) -> None:
+    """Publish frames (after commit)."""
+    for channel, data in frames:
+        await bus.publish(channel, data)

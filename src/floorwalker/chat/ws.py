@@ -1,0 +1,305 @@
+"""The WebSocket endpoints ``/ws/visitor`` and ``/ws/agent`` (docs/realtime.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from typing import Any
+
+import msgspec
+import structlog
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import update
+
+from floorwalker.chat import protocol as p
+from floorwalker.chat import service
+from floorwalker.collect.incoming import Incoming
+from floorwalker.errors import ApiError
+from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
+from floorwalker.profiles.queries import find_visitor_id
+from floorwalker.services import Services, services
+from floorwalker.store.tables import decisions
+from floorwalker.tenancy.keys import user_hash_matches
+
+router = APIRouter()
+log = structlog.get_logger("floorwalker.ws")
+
+
+class _Close(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+async def _resolve(svc: Services, workspace_id: str, ref: str, kind: str) -> str | None:
+    async with svc.engine.connect() as conn:
+        try:
+            vid = await find_visitor_id(conn, workspace_id, ref)
+        except ApiError:
+            return None
+    return vid
+
+
+def _param(ws: WebSocket, name: str) -> str | None:
+    value = ws.query_params.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_ID_LENGTH or "\x00" in value:
+        raise _Close(4400, f"bad {name}")
+    return value
+
+
+async def _visitor_viewer(ws: WebSocket, svc: Services) -> service.Viewer:
+    if ws.query_params.get("v", "1") != str(p.PROTOCOL_VERSION):
+        raise _Close(4400, "unsupported protocol version")
+    key = _param(ws, "writeKey")
+    anon = _param(ws, "anonymousId")
+    if not key or not anon or is_placeholder(anon):
+        raise _Close(4400, "writeKey and anonymousId are required")
+    site = await svc.directory.site_key(key)
+    if site is None:
+        raise _Close(4401, "unknown write key")
+    ip = ws.client.host if ws.client else "unknown"
+    try:
+        svc.ip_limiter.check(ip, "client address")
+    except ApiError:
+        raise _Close(4429, "rate limited") from None
+    user_id, given = _param(ws, "userId"), _param(ws, "userHash")
+    viewer = service.Viewer(workspace_id=site.workspace_id, kind="visitor", anonymous_id=anon)
+    if user_id is not None:
+        if not given or not user_hash_matches(site.identity_secret, user_id, given):
+            raise _Close(4403, "userHash does not match userId")
+        viewer.verified = True
+        viewer.visitor_id = await _resolve(svc, site.workspace_id, user_id, "user")
+        viewer.author_id = user_id
+    if viewer.visitor_id is None:
+        viewer.visitor_id = await _resolve(svc, site.workspace_id, anon, "anon")
+    ws.state.site_id = site.site_id
+    ws.state.user_id = user_id if viewer.verified else None
+    return viewer
+
+
+async def _ensure_visitor(svc: Services, ws: WebSocket, viewer: service.Viewer,
+                          decision_id: str | None) -> None:
+    """A conversation starts: record it on the timeline (which also creates the visitor)."""
+    now = time.time()
+    event = Incoming(type="track", name="chat_started", message_id=f"chat-{uuid.uuid4().hex}",
+                     workspace_id=viewer.workspace_id, site_id=ws.state.site_id,
+                     anonymous_id=viewer.anonymous_id, user_id=ws.state.user_id,
+                     properties={"decision_id": decision_id} if decision_id else {},
+                     ts=now, received_at=now, context={}, trusted=False)
+    result = await svc.pipeline.ingest([event])
+    if result.visitor_ids:
+        viewer.visitor_id = result.visitor_ids[0]
+
+
+async def _claim_decision(svc: Services, data: bytes) -> bytes | None:
+    """Decisions are handed out once: over a socket or by polling, whichever is first."""
+    doc = msgspec.json.decode(data)
+    decision_id = doc.get("decision", {}).get("id")
+    if not decision_id:
+        return data
+    async with svc.engine.begin() as conn:
+        claimed = await conn.execute(update(decisions).where(
+            decisions.c.id == decision_id, decisions.c.delivered_at.is_(None)).values(
+            delivered_at=time.time()))
+    return data if claimed.rowcount == 1 else None
+
+
+class Connection:
+    """One socket: a reader of client frames and a writer of bus frames."""
+
+    def __init__(self, ws: WebSocket, svc: Services, viewer: service.Viewer) -> None:
+        self.ws = ws
+        self.svc = svc
+        self.viewer = viewer
+        self.sub = svc.bus.subscribe([])
+        self.send_lock = asyncio.Lock()
+
+    async def send(self, data: bytes) -> None:
+        """Send one frame (text)."""
+        async with self.send_lock:
+            await self.ws.send_text(data.decode())
+
+    async def run(self) -> None:
+        """Serve until either side closes."""
+        reader = asyncio.create_task(self._read())
+        writer = asyncio.create_task(self._write())
+        try:
+            done, _pending = await asyncio.wait({reader, writer},
+                                                return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.exception() is not None and not isinstance(
+                        task.exception(), WebSocketDisconnect | _Close):
+                    log.error("socket task failed", error=repr(task.exception()))
+                exc = task.exception()
+                if isinstance(exc, _Close):
+                    with contextlib.suppress(Exception):
+                        await self.ws.close(exc.code, exc.reason)
+        finally:
+            for task in (reader, writer):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+            self.sub.close()
+
+    async def _write(self) -> None:
+        while True:
+            data = await self.sub.queue.get()
+            if self.sub.overflowed:
+                raise _Close(4409, "too slow; reconnect and resume")
+            if data.startswith(b'{"type":"decision"'):
+                claimed = await _claim_decision(self.svc, data)
+                if claimed is None:
+                    continue
+            await self.send(data)
+
+    async def _read(self) -> None:
+        timeout = p.HEARTBEAT_SECONDS * 3
+        while True:
+            try:
+                text = await asyncio.wait_for(self.ws.receive_text(), timeout)
+            except TimeoutError:
+                raise _Close(4408, "idle") from None
+            if len(text) > p.MAX_FRAME_BYTES:
+                await self.send(p.error("frame_too_large", "A frame is at most 64 KiB."))
+                continue
+            try:
+                frame = p.CLIENT_DECODER.decode(text)
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                await self.send(p.error("invalid_frame", str(exc)[:300]))
+                continue
+            try:
+                await self.handle(frame)
+            except ApiError as exc:
+                await self.send(p.error(exc.code, exc.message,
+                                        getattr(frame, "client_id", None)))
+
+    async def handle(self, frame: p.ClientFrame) -> None:
+        """Act on one client frame."""
+        svc, viewer = self.svc, self.viewer
+        if isinstance(frame, p.Ping):
+            await self.send(p.frame("pong"))
+        elif isinstance(frame, p.SendMessage):
+            await self._message(frame)
+        elif isinstance(frame, p.Resume):
+            async with svc.engine.connect() as conn:
+                replayed = await service.replay(conn, viewer, frame.conversations)
+            for conv_id in frame.conversations:
+                if viewer.kind == "visitor":
+                    self.sub.add(p.conversation_channel(conv_id)) if viewer.visitor_id else None
+            for data in replayed:
+                await self.send(data)
+        elif isinstance(frame, p.Typing):
+            async with svc.engine.connect() as conn:
+                await service.get_conversation(conn, viewer, frame.conversation_id)
+            data = p.frame("typing", conversation_id=frame.conversation_id, on=frame.on,
+                           who=viewer.kind, name=viewer.name)
+            channel = (p.agents_channel(viewer.workspace_id) if viewer.kind == "visitor"
+                       else p.conversation_channel(frame.conversation_id))
+            await svc.bus.publish(channel, data)
+        elif isinstance(frame, p.Read):
+            async with svc.engine.begin() as conn:
+                data = await service.mark_read(conn, viewer, frame)
+            await svc.bus.publish(p.agents_channel(viewer.workspace_id), data)
+            await svc.bus.publish(p.conversation_channel(frame.conversation_id), data)
+        elif isinstance(frame, p.DecisionResponse):
+            await self._decision_response(frame)
+
+    async def _message(self, frame: p.SendMessage) -> None:
+        svc, viewer = self.svc, self.viewer
+        if viewer.kind == "visitor" and frame.conversation_id is None:
+            await _ensure_visitor(svc, self.ws, viewer, frame.decision_id)
+        async with svc.engine.begin() as conn:
+            posted = await service.post_message(conn, viewer, frame)
+        # Committed: acknowledge, then publish.
+        if viewer.kind == "visitor":
+            channel = p.conversation_channel(posted.conversation_id)
+            if channel not in self.sub.channels:
+                self.sub.add(channel)
+        if posted.new_conversation is not None:
+            await self.send(p.frame("conversation", conversation=posted.new_conversation))
+            if frame.decision_id:
+                svc.rules.engine.outstanding.close(frame.decision_id)
+        await self.send(posted.ack)
+        await service.publish(svc.bus, posted.frames)
+
+    async def _decision_response(self, frame: p.DecisionResponse) -> None:
+        from floorwalker.engage.api import record_response
+        await record_response(self.svc, self.viewer.workspace_id, self.viewer.visitor_id or "",
+                              frame.decision_id, frame.response)
+
+
+@router.websocket("/ws/visitor")
+async def visitor_socket(ws: WebSocket) -> None:
+    """The widget's live connection."""
+    svc = services(ws)
+    try:
+        viewer = await _visitor_viewer(ws, svc)
+    except _Close as exc:
+        await ws.close(exc.code, exc.reason)
+        return
+    await ws.accept()
+    conn = Connection(ws, svc, viewer)
+    assert viewer.anonymous_id
+    conn.sub.add(p.browser_channel(viewer.workspace_id, viewer.anonymous_id))
+    async with svc.engine.connect() as db:
+        rows = await service.visible_conversations(db, viewer)
+    for row in rows:
+        conn.sub.add(p.conversation_channel(row.id))
+    svc.metrics.sockets.labels("visitor").inc()
+    try:
+        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION, heartbeat=p.HEARTBEAT_SECONDS,
+                                conversations=[service.visitor_conversation_view(r)
+                                               for r in rows]))
+        await conn.run()
+    finally:
+        svc.metrics.sockets.labels("visitor").dec()
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(ws: WebSocket) -> None:
+    """The console's live connection (admin token until agent sessions land)."""
+    svc = services(ws)
+    token = ws.query_params.get("token", "")[:200]
+    who = await svc.directory.principal(token) if token else None
+    if who is None or who.workspace_id is None or who.kind != "token":
+        await ws.close(4401, "a workspace admin token is required")
+        return
+    await ws.accept()
+    name = (ws.query_params.get("name") or "Agent")[:100]
+    viewer = service.Viewer(workspace_id=who.workspace_id, kind="agent", name=name,
+                            author_id=ws.query_params.get("agent_id"))
+    conn = Connection(ws, svc, viewer)
+    conn.sub.add(p.agents_channel(who.workspace_id))
+    svc.metrics.sockets.labels("agent").inc()
+    try:
+        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION, heartbeat=p.HEARTBEAT_SECONDS,
+                                conversations=[]))
+        await conn.run()
+    finally:
+        svc.metrics.sockets.labels("agent").dec()
+
+
+def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
+    """Frames for freshly committed decisions: invitations to the visitor's browsers,
+    alerts to the agents."""
+    from floorwalker.rules.model import VISIBLE_ACTIONS
+    out: list[tuple[str, bytes]] = []
+    for item in fired:
+        action = item["action"]
+        ws_id = item["workspace_id"]
+        if action.type in VISIBLE_ACTIONS:
+            data = p.frame("decision", decision=item["payload"])
+            for anon in item["visitor"].get("anonymous_ids", []):
+                out.append((p.browser_channel(ws_id, anon), data))
+        elif action.type == "notify_agents":
+            out.append((p.agents_channel(ws_id), p.frame("alert", alert={
+                "decision_id": item["decision_id"], "scenario": item["scenario"],
+                "text": item["payload"].get("text"), "agents": item["payload"].get("agents"),
+                "department": item["payload"].get("department"),
+                "visitor": item["visitor"]})))
+    return out

@@ -1,0 +1,63 @@
+"""The demo shop at ``/demo/`` (only with FLOORWALKER_DEMO, which `floorwalker demo` sets).
+
+Pages are static; the demo site's write key is filled in when a page is served, and
+``/demo/identity`` plays the part of the shop's own server computing the identify hash.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from floorwalker.errors import not_found
+from floorwalker.services import services
+from floorwalker.tenancy import service
+from floorwalker.tenancy.keys import user_hash
+
+router = APIRouter(include_in_schema=False)
+SHOP = Path(__file__).parent / "shop"
+DEMO_USERS = {"ann@example.com": "Ann Example", "bob@example.com": "Bob Example"}
+
+
+async def _demo_site(request: Request) -> service.Site:
+    svc = services(request)
+    if not svc.settings.demo:
+        raise not_found("The demo")
+    async with svc.engine.connect() as conn:
+        found = [w for w in await service.list_workspaces(conn) if w.slug == "demo"]
+        sites = await service.list_sites(conn, found[0].id) if found else []
+    if not sites:
+        raise not_found("The demo workspace")
+    return sites[0]
+
+
+@router.get("/demo/identity")
+async def identity(request: Request, user: str = Query(max_length=100)) -> Any:
+    """What the shop's server would give its page after login: userId and userHash."""
+    site = await _demo_site(request)
+    if user not in DEMO_USERS:
+        raise not_found(f"Demo user {user!r}")
+    return {"userId": user, "userHash": user_hash(site.identity_secret, user),
+            "name": DEMO_USERS[user], "email": user}
+
+
+@router.get("/demo")
+@router.get("/demo/{path:path}")
+async def shop(request: Request, path: str = "") -> Response:
+    """A page or asset of the demo shop."""
+    site = await _demo_site(request)
+    target = (SHOP / (path or "index.html")).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if SHOP.resolve() not in target.parents or not target.is_file():
+        raise not_found(f"Demo page {path!r}")
+    body = target.read_bytes()
+    media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    if target.suffix == ".html":
+        body = body.replace(b"__WRITE_KEY__", site.write_key.encode())
+        media = "text/html; charset=utf-8"
+    return Response(body, media_type=media, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,1 @@
+"""The site snippet and the chat widget (static JavaScript, no build step)."""
