@@ -22,14 +22,13 @@ from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
 from floorwalker.chat.ws import decision_frames
 from floorwalker.collect import api as collect_api
-from floorwalker.demo import routes as demo_routes
-from floorwalker.widget import routes as widget_routes
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.limits import Limits
 from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Pipeline, fire_timers
 from floorwalker.config import Settings
+from floorwalker.demo import routes as demo_routes
 from floorwalker.engage import api as engage_api
 from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
@@ -44,6 +43,7 @@ from floorwalker.rules.runtime import Rules, TimerLoop
 from floorwalker.services import Services
 from floorwalker.store.engine import make_engine
 from floorwalker.tenancy.directory import Directory
+from floorwalker.widget import routes as widget_routes
 
 log = structlog.get_logger("floorwalker")
 

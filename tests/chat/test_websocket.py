@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 with warnings.catch_warnings():  # starlette suggests httpx2; httpx works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
