@@ -176,6 +176,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await chat_service.publish(svc.bus, decision_frames(fired))
 
         svc.rules.on_fired.append(push_decisions)
+        if settings.demo:
+            await demo_routes.staff_demo_agents(svc)
         timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))
         app.state.timers = timer_loop
         if settings.timers_enabled:

@@ -151,6 +151,9 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
             out.print("  admin token     created at first start; "
                       "`floorwalker token create --workspace demo` makes another")
         out.print(f"  demo shop       {base}/demo/   (log in as ann@example.com)")
+        out.print("  agents online   sam@demo.example (Sales), bea@demo.example (Billing, Support)")
+        out.print(f"  answer chats    ws://{host}:{port}/ws/agent?token=ADMIN_TOKEN&name=Sam "
+                  "(docs/realtime.md; the agent console comes next)")
         out.print(f"  API docs        {base}/docs")
         out.print(f"  try it          curl -u {info['write_key']}: {base}/v1/track "
                   "-H 'content-type: application/json' "

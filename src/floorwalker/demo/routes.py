@@ -61,3 +61,18 @@ async def shop(request: Request, path: str = "") -> Response:
         body = body.replace(b"__WRITE_KEY__", site.write_key.encode())
         media = "text/html; charset=utf-8"
     return Response(body, media_type=media, headers={"Cache-Control": "no-cache"})
+
+
+async def staff_demo_agents(svc: Any) -> int:
+    """In the demo the agents are "logged in" from the start, so live-chat scenarios fire
+    (answer them through /ws/agent until the console exists). Returns how many."""
+    from floorwalker.rules import store
+    from floorwalker.rules.model import Agent
+    async with svc.engine.connect() as conn:
+        found = [w for w in await service.list_workspaces(conn) if w.slug == "demo"]
+        if not found:
+            return 0
+        agents = await store.list_defs(conn, "agent", found[0].id, Agent)
+    for agent_id, _agent in agents:
+        svc.rules.presence.set(found[0].id, agent_id, status="online")
+    return len(agents)

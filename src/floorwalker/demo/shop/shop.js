@@ -198,6 +198,7 @@
     // Forget the identified visitor in the widget: the next events are anonymous again.
     if (typeof window.floorwalker === 'function') window.floorwalker('reset');
     renderHeader();
+    document.dispatchEvent(new CustomEvent('shop:logout'));
   }
 
   /* ---------- product pictures (inline SVG, no files, no network) ---------- */
@@ -629,10 +630,12 @@
     var existing = currentUser();
     if (existing) showSignedIn(existing);
 
-    $('[data-shop-logout]', done).addEventListener('click', function () {
-      logout();
+    $('[data-shop-logout]', done).addEventListener('click', logout);
+    document.addEventListener('shop:logout', function () {   // also from the header's button
       form.hidden = false;
       done.hidden = true;
+      msg.className = 'status';
+      msg.textContent = 'You are logged out.';
     });
 
     Array.prototype.forEach.call(document.querySelectorAll('[data-shop-demo-user]'), function (b) {

@@ -1,0 +1,116 @@
+"""Browser tests: the demo shop and the widget in Debian's Chromium, driven by Playwright.
+
+A real server (uvicorn) runs in a thread on a free port with the demo workspace; every
+test gets fresh browser contexts. Chromium is required: CI installs it (.ci/run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from floorwalker.app import create_app
+from floorwalker.config import Settings
+from floorwalker.demo import prepare
+from floorwalker.store.migrate import upgrade
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+@dataclass
+class Live:
+    """A running server with the demo workspace."""
+
+    base: str
+    write_key: str
+    token: str
+    server: uvicorn.Server
+
+    def api(self) -> httpx.Client:
+        """An admin API client."""
+        return httpx.Client(base_url=self.base,
+                            headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
+
+    def basic(self) -> dict[str, str]:
+        """Write-key auth."""
+        return {"Authorization": "Basic " + base64.b64encode(
+            f"{self.write_key}:".encode()).decode()}
+
+    def staff(self, *emails: str, status: str = "online") -> None:
+        """Put demo agents online (as the console would)."""
+        with self.api() as api:
+            agents = {a["email"]: a["id"] for a in api.get("/api/agents").json()}
+            for email in emails:
+                r = api.put(f"/api/agents/{agents[email]}/presence", json={"status": status})
+                assert r.status_code == 200, r.text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    """`floorwalker demo`, in a thread: fresh database, demo workspace, shop at /demo/."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    port = _free_port()
+    settings = Settings(database_url=url, port=port, demo=True, log_json=False,
+                        rate_limit_per_ip=0, rate_limit_per_key=0, log_level="warning")
+    info = asyncio.run(prepare(settings))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_config=None, access_log=False,
+                                           ws="websockets-sansio", log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    live = Live(f"http://127.0.0.1:{port}", str(info["write_key"]), str(info["token"]), server)
+    with live.api() as api:
+        api.patch("/api/workspace/settings",
+                  json={"min_gap_seconds": 0, "max_proactive_per_session": 50})
+    yield live
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """The Playwright driver (from the wheel; no downloaded browsers)."""
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is required for the browser tests "
+                           "(apt-get install chromium; .ci/run does it)")
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    yield chromium
+    chromium.close()
+
+
+def widget(page: Any, hook: str) -> Any:
+    """A locator inside the widget's shadow root (Playwright pierces open shadow roots)."""
+    return page.locator(f"#floorwalker-widget [data-fw='{hook}']")
