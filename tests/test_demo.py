@@ -28,3 +28,13 @@ async def test_demo_workspace_is_ready_to_use(settings: Settings, server: object
                          auth=(str(first["write_key"]), ""))
     [chat] = r.json()["decisions"]
     assert '"OLD"' in chat["text"]
+
+
+async def test_demo_ann_is_a_returning_customer(settings: Settings, server: object,
+                                                client: httpx.AsyncClient) -> None:
+    info = await prepare(settings)
+    r = await client.get("/api/visitors/ann@example.com",
+                         headers={"Authorization": f"Bearer {info['token']}"})
+    ann = r.json()
+    assert (ann["customer_type"], ann["purchase_count"]) == ("customer", 3)
+    assert ann["attributes"]["first_name"] == "Ann"

@@ -94,7 +94,7 @@ async def test_payment_failure_phone_and_faq_when_nobody_can_chat(
     [card] = await shown(client, shop, "v1")
     assert card["type"] == "phone_card"
     assert card["phone"] == "+1 555 0100"
-    assert card["url"] == "/demo/faq#payment-card"
+    assert card["url"] == "/demo/faq.html#payment-card"
     assert "did not go through" in card["text"]
     [decision] = await decided(client, shop, "v1", "payment_failure")
     assert (decision["outcome"], decision["reason"]) == ("fallback", "no_agent")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from floorwalker.collect.incoming import Incoming
 from floorwalker.collect.lookups import import_rows
+from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
 from floorwalker.rules import io, store
 from floorwalker.rules.model import Agent
@@ -30,6 +36,35 @@ DEMO_AGENTS = [
 ]
 
 
+async def _seed_history(settings: Settings, engine: AsyncEngine, workspace_id: str,
+                        site_id: str) -> None:
+    """ann@example.com is a returning customer (three orders in the last weeks), so the
+    loyalty scenario can be tried at once: log in as ann and view a few products."""
+    now = time.time()
+    events = []
+    for i, days in enumerate((20, 9, 3)):
+        ts = now - days * 86400
+        events.append(Incoming(
+            type="track", name="purchase", message_id=f"demo-ann-{i}",
+            workspace_id=workspace_id, site_id=site_id, anonymous_id=None,
+            user_id="ann@example.com", trusted=True, ts=ts, received_at=now, context={},
+            properties={"transaction_id": f"DEMO-{i}", "value": 120 + 40 * i,
+                        "currency": "EUR"}))
+    events.append(Incoming(
+        type="identify", name="identify", message_id="demo-ann-identify",
+        workspace_id=workspace_id, site_id=site_id, anonymous_id=None,
+        user_id="ann@example.com", trusted=True, ts=now - 3 * 86400, received_at=now,
+        context={}, properties={},
+        traits={"email": "ann@example.com", "name": "Ann Example", "first_name": "Ann"}))
+    pipeline = Pipeline(engine, session_timeout=settings.session_timeout_minutes * 60.0,
+                        max_batch=100, cache_size=100)
+    await pipeline.start()
+    try:
+        await pipeline.ingest(events)
+    finally:
+        await pipeline.stop()
+
+
 async def prepare(settings: Settings) -> dict[str, str | None]:
     """Create the demo workspace, site, token, playbook, agents and products on the first
     run; return what to print."""
@@ -51,6 +86,8 @@ async def prepare(settings: Settings) -> dict[str, str | None]:
                 for agent in DEMO_AGENTS:
                     await store.save_def(conn, "agent", ws.id, agent, create=True)
                 await import_rows(conn, ws.id, "products", "item_id", iter(PRODUCTS))
+        if token is not None:
+            await _seed_history(settings, engine, ws.id, site.id)
     finally:
         await engine.dispose()
     return {"workspace": ws.slug, "write_key": site.write_key, "server_key": site.server_key,

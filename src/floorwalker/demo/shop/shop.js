@@ -516,7 +516,6 @@
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       errorBox.hidden = true;
-      if (!form.reportValidity()) return;
       var m = method();
       var current = cartLines();
       var card = ($('#card-number').value || '').replace(/[\s-]/g, '');
