@@ -79,7 +79,8 @@ class Visitor:
         self.index = index
         self.anon = anon
         self.ws = ws
-        self.pending: collections.deque[float] = collections.deque()
+        # one [sent, response] pair an event in flight (response 0 until it arrives)
+        self.pending: collections.deque[list[float]] = collections.deque()
         self.task: asyncio.Task[None] | None = None
 
 
@@ -101,6 +102,7 @@ class Load:
         # the drive's measurements
         self.measuring = False
         self.frame_latencies: list[float] = []
+        self.after_response: list[float] = []
         self.unexpected_frames = 0
         self.other_frames: collections.Counter[str] = collections.Counter()
         self.echo_ws: ClientConnection | None = None
@@ -133,9 +135,12 @@ class Load:
                 now = time.perf_counter()
                 if text.startswith('{"type":"decision"'):
                     if v.pending:
-                        started = v.pending.popleft()
+                        started, answered = v.pending.popleft()
                         if self.measuring:
                             self.frame_latencies.append(now - started)
+                            # > 0: the frame came after the HTTP response (by this much)
+                            self.after_response.append(now - answered if answered else
+                                                       -(now - started) / 1e6)
                     else:
                         self.unexpected_frames += 1
                 else:
@@ -253,6 +258,7 @@ class Load:
         for v in live:
             v.pending.clear()
         self.frame_latencies = []
+        self.after_response = []
         self.unexpected_frames = 0
         rng = random.Random(7)
 
@@ -267,7 +273,8 @@ class Load:
                     body = json.dumps({"anonymousId": v.anon, "event": "bench_fire"}).encode()
                     data = b"%s%d\r\n\r\n%s" % (head, len(body), body)
                     t0 = time.perf_counter()
-                    v.pending.append(t0)
+                    entry = [t0, 0.0]
+                    v.pending.append(entry)
                     writer.write(data)
                     sent += 1
                     raw = await reader.readuntil(b"\r\n\r\n")
@@ -277,11 +284,12 @@ class Load:
                         if line.startswith(b"content-length:"):
                             length = int(line[15:])
                     payload = await reader.readexactly(length) if length else b""
-                    http_lat.append(time.perf_counter() - t0)
+                    entry[1] = time.perf_counter()
+                    http_lat.append(entry[1] - t0)
                     statuses[status] += 1
                     if not 200 <= status < 300:
                         with contextlib.suppress(ValueError):
-                            v.pending.remove(t0)  # no decision will come
+                            v.pending.remove(entry)  # no decision will come
                         if len(errors) < 3:
                             errors.append(f"{status}: {payload[:200].decode(errors='replace')}")
             finally:
@@ -335,6 +343,10 @@ class Load:
             "unexpected_frames": self.unexpected_frames,
             "event_to_frame": summary_ms(self.frame_latencies),
             "http_response": summary_ms(http_lat),
+            # the part of event -> frame after the HTTP response came back (the socket's
+            # own work: claiming the decision, sending); frames that beat it count as 0
+            "frame_after_response": summary_ms([max(0.0, x) for x in self.after_response]),
+            "frames_before_response": sum(1 for x in self.after_response if x < 0),
             "echo_during": summary_ms(echo_lat),
             "other_frames": dict(self.other_frames),
         }

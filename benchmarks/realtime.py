@@ -72,7 +72,6 @@ from ingest import (
     console,
     free_port,
     machine_busy,
-    print_profile,
     proc_status,
     run_cli,
     stop_process,
@@ -384,7 +383,8 @@ def print_result(res: dict[str, Any]) -> None:
     for label, e in (("echo RTT, idle", res["echo_idle"]),
                      ("echo RTT, during the drive", d["echo_during"]),
                      ("POST /v1/track response", d["http_response"]),
-                     ("event -> decision frame", d["event_to_frame"])):
+                     ("event -> decision frame", d["event_to_frame"]),
+                     ("  of which after the response", d["frame_after_response"])):
         table.add_row(f"{label} p50 / p99", f"{fmt_ms(e['p50_ms'])} / {fmt_ms(e['p99_ms'])} ms",
                       f"max {fmt_ms(e['max_ms'])} ms, {e['samples']:,} samples")
     r = res["ratios"]
@@ -404,6 +404,24 @@ def print_result(res: dict[str, Any]) -> None:
         console.print(f"  [red]HTTP errors: {d['http_errors']}[/red]")
     if res.get("profile"):
         print_profile(res["profile"])
+
+
+def print_profile(summary: dict[str, Any]) -> None:
+    console.print(f"server profile during the drive: {summary['samples']} samples of the "
+                  f"server's active threads ({summary['file']}); shares of all samples")
+    console.print("  threads: " + ", ".join(f"{t} {v:.0%}" for t, v in summary["threads"]))
+    table = Table(title_justify="left")
+    for col in ("self time by component", "share", "self time by function", "share",
+                "inclusive, floorwalker code", "share"):
+        table.add_column(col, justify="right" if col == "share" else "left")
+    cols = (summary["components"], summary["self"], summary["inclusive_floorwalker"])
+    for i in range(max(len(c) for c in cols)):
+        row: list[str] = []
+        for c in cols:
+            name, share = c[i] if i < len(c) else ("", None)
+            row += [name, f"{share:.1%}" if share is not None else ""]
+        table.add_row(*row)
+    console.print(table)
 
 
 def _x(value: float | None) -> str:

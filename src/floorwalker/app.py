@@ -18,6 +18,7 @@ from floorwalker import __version__
 from floorwalker.admin import api as admin_api
 from floorwalker.admin import lookups as lookups_api
 from floorwalker.bus import MemoryBus
+from floorwalker.chat import protocol as chat_protocol
 from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
 from floorwalker.chat.ws import decision_frames
@@ -176,6 +177,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await chat_service.publish(svc.bus, decision_frames(fired))
 
         svc.rules.on_fired.append(push_decisions)
+        bus = svc.bus
+        if isinstance(bus, MemoryBus):
+            svc.rules.is_live = lambda ws, anon: bus.subscribers(
+                chat_protocol.browser_channel(ws, anon)) > 0
         if settings.demo:
             await demo_routes.staff_demo_agents(svc)
         timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))

@@ -11,7 +11,6 @@ from typing import Any
 import msgspec
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy import update
 
 from floorwalker.chat import protocol as p
 from floorwalker.chat import service
@@ -20,7 +19,6 @@ from floorwalker.errors import ApiError
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.profiles.queries import find_visitor_id
 from floorwalker.services import Services, services
-from floorwalker.store.tables import decisions
 from floorwalker.tenancy.keys import user_hash_matches
 
 router = APIRouter()
@@ -96,19 +94,6 @@ async def _ensure_visitor(svc: Services, ws: WebSocket, viewer: service.Viewer,
         viewer.visitor_id = result.visitor_ids[0]
 
 
-async def _claim_decision(svc: Services, data: bytes) -> bytes | None:
-    """Decisions are handed out once: over a socket or by polling, whichever is first."""
-    doc = msgspec.json.decode(data)
-    decision_id = doc.get("decision", {}).get("id")
-    if not decision_id:
-        return data
-    async with svc.engine.begin() as conn:
-        claimed = await conn.execute(update(decisions).where(
-            decisions.c.id == decision_id, decisions.c.delivered_at.is_(None)).values(
-            delivered_at=time.time()))
-    return data if claimed.rowcount == 1 else None
-
-
 class Connection:
     """One socket: a reader of client frames and a writer of bus frames."""
 
@@ -151,17 +136,15 @@ class Connection:
             data = await self.sub.queue.get()
             if self.sub.overflowed:
                 raise _Close(4409, "too slow; reconnect and resume")
-            if data.startswith(b'{"type":"decision"'):
-                claimed = await _claim_decision(self.svc, data)
-                if claimed is None:
-                    continue
+            # Decisions for live sockets were marked delivered when they were stored.
             await self.send(data)
 
     async def _read(self) -> None:
         timeout = p.HEARTBEAT_SECONDS * 3
         while True:
             try:
-                text = await asyncio.wait_for(self.ws.receive_text(), timeout)
+                async with asyncio.timeout(timeout):
+                    text = await self.ws.receive_text()
             except TimeoutError:
                 raise _Close(4408, "idle") from None
             if len(text) > p.MAX_FRAME_BYTES:

@@ -34,6 +34,9 @@ class Rules:
         self.presence = Presence()
         self.engine = Engine(self.presence)
         self.on_fired: list[Callable[[list[dict[str, Any]]], Awaitable[None]]] = []
+        # Whether a browser of (workspace, anonymous id) has a live socket right now: its
+        # decisions are then pushed, and marked delivered in the same transaction.
+        self.is_live: Callable[[str, str], bool] = lambda _ws, _anon: False
 
     def invalidate(self, workspace_id: str) -> None:
         """Rules of a workspace changed."""
@@ -60,6 +63,12 @@ class Rules:
         if out.events:
             await conn.execute(events.insert(), out.events)
         if out.decisions:
+            live = {item["decision_id"] for item in out.fired
+                    if any(self.is_live(item["workspace_id"], anon)
+                           for anon in item["visitor"].get("anonymous_ids", []))}
+            for row in out.decisions:
+                if row["id"] in live and row["payload"] is not None:
+                    row["delivered_at"] = row["created_at"]
             await conn.execute(decisions.insert(), out.decisions)
         if out.timers_set:
             ids = list(out.timers_set)
