@@ -213,8 +213,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_routes.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # Browsers on customer sites post to /v1 cross-origin; credentials are the write key.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["POST", "OPTIONS"],
+    app.add_middleware(CORSMiddleware, allow_origins=["*"],
+                       allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-                       max_age=86400)
+                       expose_headers=["Retry-After", "X-Request-ID"], max_age=86400)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -141,7 +141,8 @@ class Engine:
             for sc in rs.on_time_on_site:
                 self._timer(out, profile, sc.key, session.started_at + sc.trigger_seconds,
                             session.id)
-        if rs.on_idle:
+        if rs.on_idle and ev.name != "page_ping":
+            # Heartbeats say the tab is open, not that the visitor did something.
             # One idle timer per visitor, due at the shortest idle period that applies to
             # this page; when it fires it is re-armed for the next one.
             url, path = current_page(ctx)
