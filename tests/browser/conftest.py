@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,13 @@ def _free_port() -> int:
 def live(tmp_path: Path) -> Iterator[Live]:
     """`floorwalker demo`, in a thread: fresh database, demo workspace, shop at /demo/."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
     port = _free_port()
     settings = Settings(database_url=url, port=port, demo=True, log_json=False,
                         rate_limit_per_ip=0, rate_limit_per_key=0, log_level="warning")
-    info = asyncio.run(prepare(settings))
+    # Playwright's sync API keeps an event loop in this thread: set up in another one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, url).result()
+        info = pool.submit(asyncio.run, prepare(settings)).result()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                                            log_config=None, access_log=False,
                                            ws="websockets-sansio", log_level="warning"))

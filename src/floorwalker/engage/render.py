@@ -23,6 +23,11 @@ def variables(ctx: EvalContext) -> dict[str, Any]:
     if ctx.event is not None:
         event = dict(ctx.event.properties)
         event["name"] = ctx.event.name
+        items = event.get("items")
+        if "item_id" not in event and isinstance(items, list) and items \
+                and isinstance(items[0], dict) and "item_id" in items[0]:
+            # GA4 puts the product in items[0]; conditions read it the same way.
+            event["item_id"] = items[0]["item_id"]
     cart = {"value": p.cart.value, "currency": p.cart.currency,
             "item_count": sum(i.quantity for i in p.cart.items),
             "items": [{"item_id": i.item_id, "item_name": i.item_name, "price": i.price,

@@ -1,0 +1,108 @@
+"""The six seed scenarios walked in the demo shop, in Chromium, through the real widget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import Live, widget
+
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh visitor (new storage, so a new anonymousId)."""
+    ctx = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 800})
+    ctx.set_default_timeout(TIMEOUT)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+SHOWN = ("#floorwalker-widget [data-fw='invitation-text'], "
+         "#floorwalker-widget [data-fw='popup-text'], "
+         "#floorwalker-widget [data-fw='card-text'], "
+         "#floorwalker-widget [data-fw='message']")
+
+
+def expect_shown(page: Page, text: str) -> None:
+    """The widget shows ``text`` in an invitation, pop-up, card or chat message."""
+    expect(page.locator(SHOWN).filter(has_text=text).first).to_be_visible()
+
+
+def nothing_shown(page: Page, wait_ms: int = 2500) -> None:
+    """Give the server time to decide, then check the widget shows no invitation."""
+    page.wait_for_timeout(wait_ms)
+    for hook in ("invitation", "popup", "card"):
+        expect(widget(page, hook)).to_have_count(0)
+
+
+def add_to_cart(page: Page, live: Live, item: str) -> None:
+    page.goto(f"{live.base}/demo/product.html?id={item}")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_timeout(300)
+
+
+def test_search_with_few_results(live: Live, page: Page) -> None:
+    page.goto(f"{live.base}/demo/")
+    nothing_shown(page)
+    page.goto(f"{live.base}/demo/search.html?q=xyz")
+    expect_shown(page, 'Only 0 results for "xyz"')
+
+
+def test_payment_failure_with_paypal(live: Live, page: Page) -> None:
+    add_to_cart(page, live, "coat-wool")
+    page.goto(f"{live.base}/demo/checkout.html")
+    page.get_by_label("PayPal").check()
+    page.get_by_role("button", name="Pay").click()
+    expect_shown(page, "Your paypal payment did not go through")
+
+
+def test_cart_over_500(live: Live, page: Page) -> None:
+    add_to_cart(page, live, "coat-wool")  # 420: a near miss
+    page.goto(f"{live.base}/demo/cart.html")
+    page.wait_for_timeout(2000)
+    expect(page.get_by_text("That's a great selection")).to_have_count(0)
+    add_to_cart(page, live, "spray")  # 429: still under
+    add_to_cart(page, live, "boot-red")  # 618
+    expect_shown(page, "That's a great selection (618.00 EUR)")
+
+
+def test_coupon_failure(live: Live, page: Page) -> None:
+    add_to_cart(page, live, "sock-wool")
+    page.goto(f"{live.base}/demo/cart.html")
+    page.get_by_label("Coupon").fill("SPRING")
+    page.get_by_role("button", name="Apply").click()
+    expect_shown(page, 'The code "SPRING" is not valid any more. Use SORRY10')
+
+
+def test_important_faq(live: Live, page: Page) -> None:
+    page.goto(f"{live.base}/demo/faq.html")
+    page.locator("summary", has_text="About us").click()
+    nothing_shown(page)
+    page.locator("summary", has_text="Returns and refunds").click()
+    expect_shown(page, 'Questions about "Returns and refunds"?')
+
+
+def test_loyal_customer_coupon(live: Live, page: Page) -> None:
+    page.goto(f"{live.base}/demo/login.html")
+    page.get_by_label("E-mail").fill("ann@example.com")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_timeout(1500)
+    page.goto(f"{live.base}/demo/product.html?id=boot-red")
+    expect_shown(page, "Thanks for your loyalty, Ann! Take 20% off this item.")
+    expect(widget(page, "coupon").first).to_contain_text("LOYAL20")
+
+
+def test_prospect_viewing_an_item_gets_no_loyalty_coupon(live: Live, page: Page) -> None:
+    page.goto(f"{live.base}/demo/product.html?id=boot-red")
+    page.wait_for_timeout(2500)
+    expect(page.get_by_text("Thanks for your loyalty")).to_have_count(0)
