@@ -27,7 +27,7 @@ from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.limits import Limits
 from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
-from floorwalker.collect.pipeline import Pipeline, fire_timers
+from floorwalker.collect.pipeline import Committed, Pipeline, fire_timers
 from floorwalker.config import Settings
 from floorwalker.demo import routes as demo_routes
 from floorwalker.engage import api as engage_api
@@ -183,6 +183,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 chat_protocol.browser_channel(ws, anon)) > 0
         if settings.demo:
             await demo_routes.staff_demo_agents(svc)
+
+        async def surveys(committed: list[Committed]) -> None:
+            rated = [c for c in committed if c.event.name == "chat_rated"]
+            if rated:
+                async with svc.engine.begin() as conn:
+                    for c in rated:
+                        await chat_service.record_rating(conn, c.event.workspace_id,
+                                                         c.visitor_id, c.event.properties)
+
+        svc.pipeline.listeners.append(surveys)
         timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))
         app.state.timers = timer_loop
         if settings.timers_enabled:

@@ -200,3 +200,28 @@ def test_no_invitations_while_in_a_chat(app: TestClient, tenant: Tenant) -> None
         assert r.json()[0]["reason"] == "in_chat"
         timeline = app.get("/api/visitors/v4/events", headers=tenant.bearer()).json()
         assert "chat_started" in [e["name"] for e in timeline["events"]]
+
+
+def test_agent_closes_and_the_survey_is_stored(app: TestClient, tenant: Tenant) -> None:
+    with app.websocket_connect(agent_url(tenant)) as agent, \
+            app.websocket_connect(visitor_url(tenant, "v5")) as visitor:
+        visitor.receive_json()
+        agent.receive_json()
+        visitor.send_json({"type": "message", "client_id": "m", "text": "thanks, bye"})
+        conv_id = until(visitor, "ack")["conversation_id"]
+        agent.send_json({"type": "close", "conversation_id": conv_id})
+        closed = until(visitor, "conversation")["conversation"]
+        assert (closed["id"], closed["status"]) == (conv_id, "closed")
+        visitor.send_json({"type": "close", "conversation_id": conv_id})
+        assert until(visitor, "error")["code"] == "forbidden"
+    track(app, tenant, "v5", "chat_rated", rating=4, comment="quick", found=True,
+          conversation_id=conv_id, **{"$set": {"last_chat_rating": 4}})
+    profile = app.get("/api/visitors/v5", headers=tenant.bearer()).json()
+    assert profile["attributes"]["last_chat_rating"] == 4
+    assert profile["engagement"].get("in_chat") is None  # closing ended "in a chat"
+    with app.websocket_connect(agent_url(tenant)) as agent:
+        agent.receive_json()
+        agent.send_json({"type": "close", "conversation_id": conv_id})
+        conv = until(agent, "conversation")["conversation"]
+        assert (conv["rating"], conv["survey"]) == (4, {"rating": 4, "comment": "quick",
+                                                        "found": True})

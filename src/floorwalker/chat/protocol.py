@@ -53,11 +53,17 @@ class DecisionResponse(_Frame, tag="decision_response", frozen=True):
     response: str
 
 
+class Close(_Frame, tag="close", frozen=True):
+    """An agent closes a conversation (a new visitor message reopens it)."""
+
+    conversation_id: str
+
+
 class Ping(_Frame, tag="ping", frozen=True):
     """Keep-alive."""
 
 
-ClientFrame = SendMessage | Resume | Typing | Read | DecisionResponse | Ping
+ClientFrame = SendMessage | Resume | Typing | Read | DecisionResponse | Close | Ping
 CLIENT_DECODER = msgspec.json.Decoder(ClientFrame)
 ENCODE = msgspec.json.Encoder()
 

@@ -44,13 +44,14 @@ def conversation_view(row: Any) -> dict[str, Any]:
             "scenario": row.scenario_key,
             "context": msgspec.json.decode(row.context) if row.context else None,
             "visitor_id": row.visitor_id, "agent_read_seq": row.agent_read_seq,
-            "visitor_read_seq": row.visitor_read_seq}
+            "visitor_read_seq": row.visitor_read_seq, "rating": row.rating,
+            "survey": msgspec.json.decode(row.survey) if row.survey else None}
 
 
 def visitor_conversation_view(row: Any) -> dict[str, Any]:
     """What a visitor sees of a conversation (no internal references)."""
     view = conversation_view(row)
-    for key in ("scenario", "visitor_id", "context"):
+    for key in ("scenario", "visitor_id", "context", "rating", "survey"):
         view.pop(key, None)
     return view
 
@@ -175,7 +176,8 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
             "decision_id": decision_id,
             "context": ENCODE.encode(context_doc).decode() if context_doc else None,
             "assigned_agent_id": None, "last_seq": 0, "visitor_read_seq": 0,
-            "agent_read_seq": 0, "started_at": now, "updated_at": now, "closed_at": None}
+            "agent_read_seq": 0, "started_at": now, "updated_at": now, "closed_at": None,
+            "rating": None, "survey": None}
     await conn.execute(conversations.insert().values(**conv))
     # The invitation that started it is the first message: the agent sees the context.
     rows = [await _insert_message(conn, conv_id, viewer.workspace_id, "system", text, now,
@@ -273,6 +275,40 @@ async def mark_read(conn: AsyncConnection, viewer: Viewer, frame: p.Read) -> byt
     await conn.execute(update(conversations).where(conversations.c.id == row.id)
                        .values({column: seq}))
     return p.frame("read", conversation_id=row.id, seq=seq, by=viewer.kind)
+
+
+async def close_conversation(conn: AsyncConnection, viewer: Viewer,
+                             conversation_id: str) -> tuple[Any, list[tuple[str, bytes]]]:
+    """Close a conversation (agents only); returns it and the frames to publish."""
+    if viewer.kind != "agent":
+        raise ApiError(403, "forbidden", "Only an agent closes a conversation.")
+    row = await get_conversation(conn, viewer, conversation_id)
+    now = time.time()
+    if row.status != "closed":
+        await conn.execute(update(conversations).where(conversations.c.id == row.id).values(
+            status="closed", closed_at=now, updated_at=now))
+    row = await get_conversation(conn, viewer, conversation_id)
+    return row, [
+        (p.agents_channel(viewer.workspace_id),
+         p.frame("conversation", conversation=conversation_view(row))),
+        (p.conversation_channel(row.id),
+         p.frame("conversation", conversation=visitor_conversation_view(row)))]
+
+
+async def record_rating(conn: AsyncConnection, workspace_id: str, visitor_id: str,
+                        properties: dict[str, Any]) -> bool:
+    """Store a post-chat survey (the widget's ``chat_rated`` event) on its conversation."""
+    conv_id = properties.get("conversation_id")
+    rating = properties.get("rating")
+    if not isinstance(conv_id, str) or not isinstance(rating, int | float) \
+            or isinstance(rating, bool):
+        return False
+    survey = {k: properties[k] for k in ("rating", "comment", "found") if k in properties}
+    result = await conn.execute(update(conversations).where(
+        conversations.c.id == conv_id, conversations.c.workspace_id == workspace_id,
+        conversations.c.visitor_id == visitor_id).values(
+        rating=max(1, min(5, int(rating))), survey=ENCODE.encode(survey).decode()))
+    return bool(result.rowcount)
 
 
 async def publish(bus: Bus, frames: list[tuple[str, bytes]]) -> None:

@@ -94,6 +94,16 @@ async def _ensure_visitor(svc: Services, ws: WebSocket, viewer: service.Viewer,
         viewer.visitor_id = result.visitor_ids[0]
 
 
+async def _closed_event(svc: Services, row: Any) -> None:
+    """Put the end of the chat on the visitor's timeline (which ends "in a chat")."""
+    now = time.time()
+    await svc.pipeline.ingest([Incoming(
+        type="track", name="chat_closed", message_id=f"chat-closed-{row.id}-{int(now)}",
+        workspace_id=row.workspace_id, site_id="", anonymous_id=row.anonymous_id,
+        user_id=None, properties={"conversation_id": row.id}, ts=now, received_at=now,
+        context={})])
+
+
 class Connection:
     """One socket: a reader of client frames and a writer of bus frames."""
 
@@ -191,6 +201,12 @@ class Connection:
             await svc.bus.publish(p.conversation_channel(frame.conversation_id), data)
         elif isinstance(frame, p.DecisionResponse):
             await self._decision_response(frame)
+        elif isinstance(frame, p.Close):
+            async with svc.engine.begin() as conn:
+                row, frames = await service.close_conversation(conn, viewer,
+                                                               frame.conversation_id)
+            await service.publish(svc.bus, frames)
+            await _closed_event(svc, row)
 
     async def _message(self, frame: p.SendMessage) -> None:
         svc, viewer = self.svc, self.viewer

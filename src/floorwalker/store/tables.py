@@ -235,6 +235,9 @@ conversations = Table(
     Column("started_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("closed_at", Float, nullable=True),
+    # The post-chat survey: rating 1-5 and the other answers.
+    Column("rating", Integer, nullable=True),
+    Column("survey", Text, nullable=True),
     Index("ix_conversations_workspace_updated", "workspace_id", "updated_at"),
 )
 
