@@ -178,3 +178,45 @@ def test_identified_history_on_a_second_device(live: Live, browser: Browser,
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_phone_screen_keyboard_and_language(live: Live, browser: Browser,
+                                            agent: ClientConnection) -> None:
+    ctx = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740},
+                              is_mobile=True, has_touch=True)
+    ctx.set_default_timeout(TIMEOUT)
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live.base}/demo/faq.html")
+        page.locator("summary", has_text="Returns and refunds").click()
+        # The invitation is in French, the visitor's language.
+        expect(widget(page, "invitation-text")).to_contain_text(
+            "Des questions sur « Returns and refunds »")
+        widget(page, "inline-reply").focus()
+        page.keyboard.press("Escape")
+        expect(widget(page, "invitation")).to_have_count(0)
+        launcher = widget(page, "launcher")
+        launcher.focus()
+        page.keyboard.press("Enter")
+        panel = widget(page, "panel")
+        expect(panel).to_be_visible()
+        box = panel.bounding_box()
+        assert box is not None and box["width"] <= 360 and box["x"] >= 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        expect(widget(page, "input")).to_have_attribute("placeholder", re_french())
+        page.keyboard.press("Escape")
+        expect(panel).to_be_hidden()
+        focused = page.evaluate(
+            "document.querySelector('#floorwalker-widget').shadowRoot.activeElement"
+            "?.getAttribute('data-fw')")
+        assert focused == "launcher"
+        assert errors == []
+    finally:
+        ctx.close()
+
+
+def re_french() -> Any:
+    import re
+    return re.compile("[ÉéE]crire|message", re.IGNORECASE)

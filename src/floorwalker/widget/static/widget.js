@@ -70,7 +70,7 @@
     lang = l;
     bound = bound.filter(function (b) { return b[0].isConnected; });
     bound.forEach(function (b) { if (b[2]) b[0].setAttribute(b[2], T(b[1], b[3])); else b[0].textContent = T(b[1], b[3]); });
-    if (ui.panel) { ui.panel.setAttribute('lang', lang); badge(); }
+    if (typeof ui === "object" && ui && ui.panel) { ui.panel.setAttribute("lang", lang); badge(); }
   }
 
   // ---- styles (all inside the shadow root) ----------------------------------------------
