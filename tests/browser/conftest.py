@@ -96,14 +96,17 @@ def live(tmp_path: Path) -> Iterator[Live]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """The Playwright driver (from the wheel; no downloaded browsers)."""
+    """The Playwright driver (from the wheel; no downloaded browsers).
+
+    Module scope: its sync API keeps an event loop running in the main thread, which must
+    be gone before other test modules call asyncio.run."""
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless."""
     if not Path(CHROMIUM).exists():
