@@ -57,6 +57,7 @@ def test_bad_settings_fail_loudly(tmp_path: Path) -> None:
         Settings.from_env({"FLOORWALKER_PORT": "eighty"})
     with pytest.raises(SettingsError, match="DATABASE_URL"):
         Settings.from_env({"FLOORWALKER_DATABASE_URL": "mysql://x"})
-    secret = tmp_path / "token"
-    secret.write_text("s3cret\n")
-    assert Settings.from_env({"FLOORWALKER_ADMIN_TOKEN_FILE": str(secret)}).admin_token == "s3cret"
+    secret = tmp_path / "database-url"
+    secret.write_text("postgresql+asyncpg://fw:s3cret@db/fw\n")
+    settings = Settings.from_env({"FLOORWALKER_DATABASE_URL_FILE": str(secret)})
+    assert settings.database_url == "postgresql+asyncpg://fw:s3cret@db/fw"

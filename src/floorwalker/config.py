@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 PREFIX = "FLOORWALKER_"
@@ -110,9 +110,7 @@ class Settings:
     retention_days: int = 0
     session_timeout_minutes: int = 30
     commit_max_batch: int = 2000
-    commit_max_delay_ms: float = 2.0
     profile_cache_size: int = 50_000
-    admin_token: str | None = field(default=None, repr=False)
     enable_noop: bool = False
     timers_enabled: bool = True
     demo: bool = False
@@ -154,9 +152,7 @@ class Settings:
             retention_days=_int(e, "RETENTION_DAYS", 0),
             session_timeout_minutes=_int(e, "SESSION_TIMEOUT_MINUTES", 30, minimum=1),
             commit_max_batch=_int(e, "COMMIT_MAX_BATCH", 2000, minimum=1),
-            commit_max_delay_ms=_float(e, "COMMIT_MAX_DELAY_MS", 2.0),
             profile_cache_size=_int(e, "PROFILE_CACHE_SIZE", 50_000, minimum=0),
-            admin_token=_raw(e, "ADMIN_TOKEN") or None,
             enable_noop=_bool(e, "ENABLE_NOOP", False),
             timers_enabled=_bool(e, "TIMERS_ENABLED", True),
             demo=_bool(e, "DEMO", False),

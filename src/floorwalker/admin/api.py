@@ -8,7 +8,7 @@ import msgspec
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from floorwalker.admin.auth import admin_principal, bearer_scheme, principal, require_workspace
+from floorwalker.admin.auth import admin_principal, bearer_scheme, principal
 from floorwalker.errors import ApiError
 from floorwalker.services import services
 from floorwalker.tenancy import service
@@ -164,7 +164,3 @@ async def create_token(body: TokenIn, request: Request,
         token = await service.create_token(conn, who.workspace_id, body.name)
     return {"token": token, "workspace_id": who.workspace_id}
 
-
-def ensure_same_workspace(who: Principal, workspace_id: str) -> None:
-    """Kept for routes that take a workspace in the path."""
-    require_workspace(who, workspace_id)

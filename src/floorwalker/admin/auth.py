@@ -49,8 +49,3 @@ async def admin_principal(request: Request) -> Principal:
         raise ApiError(403, "admin_token_required", "This route needs an admin token.")
     return who
 
-
-def require_workspace(who: Principal, workspace_ref_id: str) -> None:
-    """403/404 unless ``who`` may act on workspace ``workspace_ref_id``."""
-    if who.workspace_id is not None and who.workspace_id != workspace_ref_id:
-        raise ApiError(404, "not_found", "Workspace was not found.")

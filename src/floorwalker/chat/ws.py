@@ -31,7 +31,7 @@ class _Close(Exception):
         self.reason = reason
 
 
-async def _resolve(svc: Services, workspace_id: str, ref: str, kind: str) -> str | None:
+async def _resolve(svc: Services, workspace_id: str, ref: str) -> str | None:
     async with svc.engine.connect() as conn:
         try:
             vid = await find_visitor_id(conn, workspace_id, ref)
@@ -71,10 +71,10 @@ async def _visitor_viewer(ws: WebSocket, svc: Services) -> service.Viewer:
         if not given or not user_hash_matches(site.identity_secret, user_id, given):
             raise _Close(4403, "userHash does not match userId")
         viewer.verified = True
-        viewer.visitor_id = await _resolve(svc, site.workspace_id, user_id, "user")
+        viewer.visitor_id = await _resolve(svc, site.workspace_id, user_id)
         viewer.author_id = user_id
     if viewer.visitor_id is None:
-        viewer.visitor_id = await _resolve(svc, site.workspace_id, anon, "anon")
+        viewer.visitor_id = await _resolve(svc, site.workspace_id, anon)
     ws.state.site_id = site.site_id
     ws.state.user_id = user_id if viewer.verified else None
     return viewer
@@ -181,9 +181,12 @@ class Connection:
         elif isinstance(frame, p.Resume):
             async with svc.engine.connect() as conn:
                 replayed = await service.replay(conn, viewer, frame.conversations)
-            for conv_id in frame.conversations:
-                if viewer.kind == "visitor":
-                    self.sub.add(p.conversation_channel(conv_id)) if viewer.visitor_id else None
+            if viewer.kind == "visitor" and viewer.visitor_id:
+                # Only conversations the visitor may see reach this point without an error.
+                async with svc.engine.connect() as conn:
+                    for row in await service.visible_conversations(conn, viewer):
+                        if row.id in frame.conversations:
+                            self.sub.add(p.conversation_channel(row.id))
             for data in replayed:
                 await self.send(data)
         elif isinstance(frame, p.Typing):

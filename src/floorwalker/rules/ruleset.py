@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 from sqlalchemy import select
@@ -234,7 +233,3 @@ class RulesCache:
                     else WorkspaceSettings())
         return build_ruleset(workspace_id, settings, segs, scens, depts, agent_rows)
 
-
-def describe(value: Any) -> str:
-    """A short human description of a trigger for the decision log."""
-    return str(value)[:255]
