@@ -29,7 +29,12 @@ from floorwalker.store.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+        "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+        # A customer's page fulfilled by the test has no address, so Chromium would treat
+        # it as public and refuse its requests to our loopback server. In production both
+        # are public hosts and the check does not apply.
+        "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessSendPreflights,"
+        "PrivateNetworkAccessRespectPreflightResults"]
 
 
 @dataclass
