@@ -23,9 +23,11 @@ def site_page(live: Live, body: str, attrs: str = "") -> str:
 <script>window.dataLayer = window.dataLayer || [];
 dataLayer.push({{event: 'gtm.js'}});
 dataLayer.push({{event: 'view_item_list', ecommerce: {{items: [{{item_id: 'a'}}]}}}});
-window.floorwalker = window.floorwalker || function(){{(floorwalker.q = floorwalker.q || []).push(arguments)}};
+window.floorwalker = window.floorwalker
+  || function(){{(floorwalker.q = floorwalker.q || []).push(arguments)}};
 </script></head><body>{body}
-<script async src="{live.base}/widget/floorwalker.js" data-write-key="{live.write_key}" {attrs}></script>
+<script async src="{live.base}/widget/floorwalker.js"
+  data-write-key="{live.write_key}" {attrs}></script>
 </body></html>"""
 
 
