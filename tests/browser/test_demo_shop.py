@@ -65,6 +65,16 @@ def test_payment_failure_with_paypal(live: Live, page: Page) -> None:
     expect_shown(page, "Your paypal payment did not go through")
 
 
+def test_payment_by_transfer_gets_no_payment_help(live: Live, page: Page) -> None:
+    add_to_cart(page, live, "coat-wool")
+    page.goto(f"{live.base}/demo/checkout.html")
+    page.get_by_label("Bank transfer").check()
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url("**/checkout/confirmation.html*")
+    page.wait_for_timeout(2500)
+    expect(page.locator(SHOWN).filter(has_text="did not go through")).to_have_count(0)
+
+
 def test_cart_over_500(live: Live, page: Page) -> None:
     add_to_cart(page, live, "coat-wool")  # 420: a near miss
     page.goto(f"{live.base}/demo/cart.html")
@@ -81,6 +91,15 @@ def test_coupon_failure(live: Live, page: Page) -> None:
     page.get_by_label("Coupon").fill("SPRING")
     page.get_by_role("button", name="Apply").click()
     expect_shown(page, 'The code "SPRING" is not valid any more. Use SORRY10')
+
+
+def test_valid_coupon_gets_no_coupon_chat(live: Live, page: Page) -> None:
+    add_to_cart(page, live, "sock-wool")
+    page.goto(f"{live.base}/demo/cart.html")
+    page.get_by_label("Coupon").fill("WELCOME10")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_timeout(2500)
+    expect(page.locator(SHOWN).filter(has_text="is not valid any more")).to_have_count(0)
 
 
 def test_important_faq(live: Live, page: Page) -> None:
