@@ -114,6 +114,7 @@ class Settings:
     enable_noop: bool = False
     timers_enabled: bool = True
     demo: bool = False
+    ws_heartbeat_seconds: float = 25.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -156,6 +157,7 @@ class Settings:
             enable_noop=_bool(e, "ENABLE_NOOP", False),
             timers_enabled=_bool(e, "TIMERS_ENABLED", True),
             demo=_bool(e, "DEMO", False),
+            ws_heartbeat_seconds=_float(e, "WS_HEARTBEAT_SECONDS", 25.0, minimum=1.0),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -225,3 +225,17 @@ def test_agent_closes_and_the_survey_is_stored(app: TestClient, tenant: Tenant) 
         conv = until(agent, "conversation")["conversation"]
         assert (conv["rating"], conv["survey"]) == (4, {"rating": 4, "comment": "quick",
                                                         "found": True})
+
+
+def test_silent_sockets_are_closed(settings: Settings, tenant: Tenant) -> None:
+    quick = settings.with_overrides(ws_heartbeat_seconds=1.0, timers_enabled=False)
+    with TestClient(create_app(quick)) as client:
+        with client.websocket_connect(visitor_url(tenant, "quiet")) as ws:
+            assert ws.receive_json()["heartbeat"] == 1.0
+            ws.send_json({"type": "ping"})
+            assert until(ws, "pong") == {"type": "pong"}
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()  # nothing more is sent; after 3 s of silence it closes
+            assert closed.value.code == 4408
+        gauge = client.get("/metrics").text
+        assert 'floorwalker_websockets{kind="visitor"} 0.0' in gauge

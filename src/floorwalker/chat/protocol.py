@@ -7,7 +7,6 @@ from typing import Any
 import msgspec
 
 PROTOCOL_VERSION = 1
-HEARTBEAT_SECONDS = 25
 MAX_TEXT = 5000
 MAX_FRAME_BYTES = 64 * 1024
 

@@ -150,7 +150,7 @@ class Connection:
             await self.send(data)
 
     async def _read(self) -> None:
-        timeout = p.HEARTBEAT_SECONDS * 3
+        timeout = self.svc.settings.ws_heartbeat_seconds * 3
         while True:
             try:
                 async with asyncio.timeout(timeout):
@@ -254,7 +254,8 @@ async def visitor_socket(ws: WebSocket) -> None:
         conn.sub.add(p.conversation_channel(row.id))
     svc.metrics.sockets.labels("visitor").inc()
     try:
-        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION, heartbeat=p.HEARTBEAT_SECONDS,
+        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,
+                                heartbeat=svc.settings.ws_heartbeat_seconds,
                                 conversations=[service.visitor_conversation_view(r)
                                                for r in rows]))
         await conn.run()
@@ -279,7 +280,8 @@ async def agent_socket(ws: WebSocket) -> None:
     conn.sub.add(p.agents_channel(who.workspace_id))
     svc.metrics.sockets.labels("agent").inc()
     try:
-        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION, heartbeat=p.HEARTBEAT_SECONDS,
+        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,
+                                heartbeat=svc.settings.ws_heartbeat_seconds,
                                 conversations=[]))
         await conn.run()
     finally:
