@@ -220,3 +220,32 @@ def test_phone_screen_keyboard_and_language(live: Live, browser: Browser,
 def re_french() -> Any:
     import re
     return re.compile("[ÉéE]crire|message", re.IGNORECASE)
+
+
+def test_post_chat_survey_is_stored(live: Live, context: BrowserContext,
+                                    agent: ClientConnection) -> None:
+    page = context.new_page()
+    page.goto(f"{live.base}/demo/")
+    open_panel(page)
+    widget(page, "input").fill("Where is my order?")
+    widget(page, "send").click()
+    conv = next_message(agent, "Where is my order?")["conversation_id"]
+    say(agent, conv, "a1", "On its way.")
+    expect(messages(page, "On its way.")).to_be_visible()
+    agent.send(json.dumps({"type": "close", "conversation_id": conv}))
+    expect(widget(page, "survey")).to_be_visible()
+    widget(page, "rating").nth(3).click()  # four stars
+    widget(page, "comment").fill("Quick answer")
+    widget(page, "found-yes").click()
+    widget(page, "survey-submit").click()
+    for _ in range(40):
+        frame = {}
+        agent.send(json.dumps({"type": "close", "conversation_id": conv}))
+        while frame.get("type") != "conversation":
+            frame = json.loads(agent.recv(timeout=10))
+        if frame["conversation"]["rating"] is not None:
+            break
+        page.wait_for_timeout(250)
+    assert frame["conversation"]["rating"] == 4
+    assert frame["conversation"]["survey"] == {"rating": 4, "comment": "Quick answer",
+                                               "found": True}
