@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from floorwalker import __version__
+from floorwalker.accounts import api as accounts_api
 from floorwalker.admin import api as admin_api
 from floorwalker.admin import lookups as lookups_api
 from floorwalker.bus import MemoryBus
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rules_api.router)
     app.include_router(engage_api.router)
     app.include_router(chat_ws.router)
+    app.include_router(accounts_api.router)
     app.include_router(widget_routes.router)
     app.include_router(demo_routes.router)
     app.include_router(ops_routes.router)

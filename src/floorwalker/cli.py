@@ -26,6 +26,7 @@ site_app = typer.Typer(help="Sites and their keys.", no_args_is_help=True)
 token_app = typer.Typer(help="Admin API tokens.", no_args_is_help=True)
 lookup_app = typer.Typer(help="Server-side lookup tables.", no_args_is_help=True)
 retention_app = typer.Typer(help="Event retention.", no_args_is_help=True)
+agent_app = typer.Typer(help="Console accounts: agents and admins.", no_args_is_help=True)
 rules_app = typer.Typer(help="Rules as code: segments, scenarios, departments.",
                         no_args_is_help=True)
 playbook_app = typer.Typer(help="Bundled playbooks of segments and scenarios.",
@@ -35,6 +36,7 @@ app.add_typer(site_app, name="site")
 app.add_typer(token_app, name="token")
 app.add_typer(lookup_app, name="lookup")
 app.add_typer(retention_app, name="retention")
+app.add_typer(agent_app, name="agent")
 app.add_typer(rules_app, name="rules")
 app.add_typer(playbook_app, name="playbook")
 
@@ -293,6 +295,30 @@ def retention_run() -> None:
             await engine.dispose()
 
     out.print(f"deleted {asyncio.run(main())} events")
+
+
+@agent_app.command("invite")
+def agent_invite(email: str, workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                 role: Annotated[str, typer.Option(help="admin or agent")] = "agent",
+                 name: Annotated[str | None, typer.Option()] = None,
+                 department: Annotated[list[str] | None, typer.Option(
+                     help="Department key (repeat for several)")] = None,
+                 base_url: Annotated[str, typer.Option(
+                     help="The server's public URL, for the link")] = "http://127.0.0.1:8000"
+                 ) -> None:
+    """Invite an agent or admin; prints a one-time link to set a password."""
+    from floorwalker.accounts.actions import invite
+    if role not in ("admin", "agent"):
+        console.print("[red]--role is admin or agent[/red]")
+        raise typer.Exit(2)
+
+    async def run(conn: AsyncConnection) -> str:
+        ws_id = await _workspace_id(conn, workspace)
+        _account, link = await invite(conn, ws_id, email, name or email.split("@")[0],
+                                      role, tuple(department or ()))
+        return link
+
+    out.print(f"{base_url.rstrip('/')}{_with_db(run)}")
 
 
 @rules_app.command("export")

@@ -115,6 +115,7 @@ class Settings:
     timers_enabled: bool = True
     demo: bool = False
     ws_heartbeat_seconds: float = 25.0
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -158,6 +159,7 @@ class Settings:
             timers_enabled=_bool(e, "TIMERS_ENABLED", True),
             demo=_bool(e, "DEMO", False),
             ws_heartbeat_seconds=_float(e, "WS_HEARTBEAT_SECONDS", 25.0, minimum=1.0),
+            secure_cookies=_bool(e, "SECURE_COOKIES", False),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

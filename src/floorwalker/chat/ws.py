@@ -268,16 +268,28 @@ async def agent_socket(ws: WebSocket) -> None:
     """The console's live connection (admin token until agent sessions land)."""
     svc = services(ws)
     token = ws.query_params.get("token", "")[:200]
-    who = await svc.directory.principal(token) if token else None
-    if who is None or who.workspace_id is None or who.kind != "token":
-        await ws.close(4401, "a workspace admin token is required")
-        return
+    if token:
+        who = await svc.directory.principal(token)
+        if who is None or who.workspace_id is None or who.kind != "token":
+            await ws.close(4401, "a workspace admin token is required")
+            return
+        workspace_id = who.workspace_id
+        name = (ws.query_params.get("name") or "Agent")[:100]
+        author_id = ws.query_params.get("agent_id")
+    else:
+        # The console: the agent's session cookie (same origin only).
+        from floorwalker.accounts.auth import account_for_socket
+        account = await account_for_socket(svc, ws)
+        if account is None:
+            await ws.close(4401, "log in, or pass a workspace admin token")
+            return
+        workspace_id, name = account.workspace_id, account.name
+        author_id = account.agent_id or account.id
     await ws.accept()
-    name = (ws.query_params.get("name") or "Agent")[:100]
-    viewer = service.Viewer(workspace_id=who.workspace_id, kind="agent", name=name,
-                            author_id=ws.query_params.get("agent_id"))
+    viewer = service.Viewer(workspace_id=workspace_id, kind="agent", name=name,
+                            author_id=author_id)
     conn = Connection(ws, svc, viewer)
-    conn.sub.add(p.agents_channel(who.workspace_id))
+    conn.sub.add(p.agents_channel(workspace_id))
     svc.metrics.sockets.labels("agent").inc()
     try:
         await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,

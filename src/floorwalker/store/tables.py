@@ -259,3 +259,7 @@ messages = Table(
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
     UniqueConstraint("workspace_id", "client_id", name="uq_messages_workspace_client"),
 )
+
+
+# Feature packages that own tables register them here, so migrations see every table.
+from floorwalker.accounts import tables as _accounts  # noqa: E402, F401

@@ -1,0 +1,148 @@
+"""Who is logged in: the session cookie, CSRF, roles, and the same for WebSockets.
+
+The cookie carries a random token; the database keeps only its sha256. Unsafe methods
+must also echo the session's CSRF token in ``X-CSRF-Token``: a cross-site form can make
+the browser send the cookie, but cannot read the token to send it back.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import Request, Response
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
+
+from floorwalker.accounts import actions
+from floorwalker.accounts.model import Account, Role, Session
+from floorwalker.errors import ApiError
+from floorwalker.ops.http import _trusted
+from floorwalker.services import Services, services
+from floorwalker.tenancy.directory import Principal
+
+SESSION_COOKIE = "fw_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_TOKEN_LENGTH = 200
+_STATE_KEY = "fw_account_session"
+
+
+def login_required() -> ApiError:
+    """401 ``login_required``."""
+    return ApiError(401, "login_required", "Log in to the console first.")
+
+
+def is_secure(conn: HTTPConnection) -> bool:
+    """Whether the browser reached us over TLS (directly, or through a trusted proxy)."""
+    if conn.url.scheme in {"https", "wss"}:
+        return True
+    settings = services(conn).settings
+    # FLOORWALKER_SECURE_COOKIES (proposed setting): always mark the cookie Secure.
+    if bool(getattr(settings, "secure_cookies", False)):
+        return True
+    peer = conn.client.host if conn.client else None
+    proto = conn.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return (proto == "https" and peer is not None and bool(settings.trusted_proxies)
+            and _trusted(peer, settings.trusted_proxies))
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """Hand the browser its session: HttpOnly, SameSite=Lax, Secure over TLS."""
+    response.set_cookie(SESSION_COOKIE, token, max_age=int(actions.SESSION_MAX_SECONDS),
+                        path="/", httponly=True, samesite="lax", secure=is_secure(request))
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    """Make the browser forget its session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=is_secure(request))
+
+
+async def _load(svc: Services, token: str) -> Session | None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    async with svc.engine.begin() as conn:
+        return await actions.load_session(conn, token, time.time())
+
+
+async def current_session(request: Request) -> Session:
+    """The caller's session from the ``fw_session`` cookie (401 ``login_required``);
+    on unsafe methods also 403 ``csrf_failed`` unless ``X-CSRF-Token`` matches."""
+    cached: Session | None = getattr(request.state, _STATE_KEY, None)
+    if cached is None:
+        cached = await _load(services(request), request.cookies.get(SESSION_COOKIE, ""))
+        if cached is None:
+            raise login_required()
+        setattr(request.state, _STATE_KEY, cached)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), cached.csrf_token.encode()):
+            raise ApiError(403, "csrf_failed",
+                           f"Send the session's CSRF token in the {CSRF_HEADER} header "
+                           "(GET /api/auth/me returns it).")
+    return cached
+
+
+async def current_account(request: Request) -> Account:
+    """The logged-in account (see :func:`current_session` for the errors)."""
+    return (await current_session(request)).account
+
+
+def require_role(role: Role) -> Callable[[Request], Awaitable[Account]]:
+    """A dependency: the logged-in account if it has ``role`` (admins may do what agents
+    do), else 403 ``<role>_required``."""
+    async def dependency(request: Request) -> Account:
+        account = await current_account(request)
+        if role == "admin" and account.role != "admin":
+            raise ApiError(403, "admin_required", "Only an admin of this workspace may do this.")
+        return account
+    return dependency
+
+
+def to_principal(account: Account) -> Principal:
+    """The admin API's principal for an account: kind ``admin_session`` or ``agent_session``
+    (admin/auth.py decides which routes accept which)."""
+    return Principal(account.workspace_id, f"{account.role}_session")
+
+
+@dataclass(frozen=True, slots=True)
+class AdminCaller:
+    """An admin of one workspace: a logged-in admin account, or a workspace admin token."""
+
+    workspace_id: str
+    account: Account | None  # None: a bearer token
+
+
+async def admin_caller(request: Request) -> AdminCaller:
+    """A bearer token when one is sent (cookies are then ignored), else an admin session."""
+    if request.headers.get("authorization"):
+        # Imported here: admin/auth.py will import this module to accept sessions.
+        from floorwalker.admin.auth import admin_principal
+        who = await admin_principal(request)
+        assert who.workspace_id is not None
+        return AdminCaller(who.workspace_id, None)
+    account = await require_role("admin")(request)
+    return AdminCaller(account.workspace_id, account)
+
+
+def _same_origin(ws: WebSocket) -> bool:
+    origin = ws.headers.get("origin")
+    if origin is None:  # not a browser: no ambient cookie to abuse
+        return True
+    return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
+
+
+async def account_for_socket(svc: Services, websocket: WebSocket) -> Account | None:
+    """The account of a WebSocket handshake's ``fw_session`` cookie, or None.
+
+    Cookies ride along on cross-site WebSocket handshakes, and sockets have no CSRF
+    token, so a handshake from another origin is refused here.
+    """
+    if not _same_origin(websocket):
+        return None
+    session = await _load(svc, websocket.cookies.get(SESSION_COOKIE, ""))
+    return None if session is None else session.account
