@@ -67,3 +67,13 @@ def test_another_origin_cannot_ride_the_cookie(browser: TestClient) -> None:
     with browser.websocket_connect("/ws/whoami",
                                    headers={"Origin": "http://testserver"}) as ws:
         assert ws.receive_json()["email"] == "alice@acme.example"
+
+
+def test_the_console_socket_takes_the_session(browser: TestClient) -> None:
+    """/ws/agent needs no token for a logged-in person; their name signs the answers."""
+    with browser.websocket_connect("/ws/agent?v=1") as agent:
+        assert agent.receive_json()["type"] == "welcome"
+    browser.cookies.clear()
+    with pytest.raises(WebSocketDisconnect) as closed, browser.websocket_connect("/ws/agent?v=1"):
+        pass
+    assert closed.value.code == 4401

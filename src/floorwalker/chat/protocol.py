@@ -12,7 +12,7 @@ MAX_FRAME_BYTES = 64 * 1024
 
 
 class _Frame(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
-    pass
+    """A client frame: its ``type`` field names the class."""
 
 
 class SendMessage(_Frame, tag="message", frozen=True):
