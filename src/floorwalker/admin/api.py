@@ -158,7 +158,7 @@ async def rotate_keys(site_id: str, request: Request,
 async def create_token(body: TokenIn, request: Request,
                        who: Annotated[Principal, Depends(principal)]) -> Any:
     """A token for the caller's workspace (or an instance token from an instance token)."""
-    if who.kind != "token":
+    if who.kind not in ("token", "admin_session"):
         raise ApiError(403, "admin_token_required", "This route needs an admin token.")
     async with services(request).engine.begin() as conn:
         token = await service.create_token(conn, who.workspace_id, body.name)

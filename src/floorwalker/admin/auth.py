@@ -1,14 +1,27 @@
-"""Bearer-token authentication of the admin API and workspace scoping."""
+"""Authentication of the admin API and workspace scoping.
+
+A caller is a bearer token (admin token, instance token, site server key) or, from the
+console, a logged-in account's session cookie (with CSRF on unsafe methods). Admin
+sessions may do what admin tokens do; agent sessions only read.
+"""
 
 from __future__ import annotations
 
 from fastapi import Request
 from fastapi.security import HTTPBearer
 
+from floorwalker.accounts.auth import (
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    current_account,
+    to_principal,
+)
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import bearer, client_ip
 from floorwalker.services import services
 from floorwalker.tenancy.directory import Principal
+
+ADMIN_KINDS = frozenset({"token", "admin_session"})
 
 # Declared for OpenAPI only; we read the header ourselves to return our error shape.
 bearer_scheme = HTTPBearer(auto_error=False, description="An admin token or a site server key")
@@ -21,6 +34,9 @@ async def principal(request: Request) -> Principal:
     svc.ip_limiter.check(client_ip(request, svc.settings.trusted_proxies) or "unknown",
                          "client address")
     token = bearer(request)
+    if not token and SESSION_COOKIE in request.cookies:
+        # The console: the account's session (CSRF is checked on unsafe methods).
+        return to_principal(await current_account(request))
     if not token:
         raise ApiError(401, "missing_token", "Send an admin token as 'Authorization: Bearer'.",
                        headers={"WWW-Authenticate": "Bearer"})
@@ -39,13 +55,17 @@ async def workspace_principal(request: Request) -> Principal:
         raise ApiError(403, "workspace_token_required",
                        "This route acts inside a workspace; use a workspace token "
                        "(floorwalker token create --workspace SLUG).")
+    if who.kind == "agent_session" and request.method not in SAFE_METHODS:
+        raise ApiError(403, "admin_required", "Only an admin of this workspace may do this.")
     return who
 
 
 async def admin_principal(request: Request) -> Principal:
     """A workspace caller holding an admin token (server keys cannot manage the workspace)."""
     who = await workspace_principal(request)
-    if who.kind != "token":
+    if who.kind == "agent_session":
+        raise ApiError(403, "admin_required", "Only an admin of this workspace may do this.")
+    if who.kind not in ADMIN_KINDS:
         raise ApiError(403, "admin_token_required", "This route needs an admin token.")
     return who
 
