@@ -393,9 +393,10 @@ def profile_round(server: Server, gen: Generator, common: dict[str, Any], scenar
     return summary
 
 
-def print_profile(summary: dict[str, Any]) -> None:
-    console.print(f"server profile during batch20: {summary['samples']} samples of the server's "
-                  f"active threads ({summary['file']}); shares of all samples")
+def print_profile(summary: dict[str, Any], during: str = "batch20") -> None:
+    """The py-spy profile summary as a table (realtime.py prints its own with it too)."""
+    console.print(f"server profile during {during}: {summary['samples']} samples of the "
+                  f"server's active threads ({summary['file']}); shares of all samples")
     console.print("  threads: " + ", ".join(f"{t} {v:.0%}" for t, v in summary["threads"]))
     table = Table(title_justify="left")
     for col in ("self time by component", "share", "self time by function", "share",

@@ -72,6 +72,7 @@ from ingest import (
     console,
     free_port,
     machine_busy,
+    print_profile,
     proc_status,
     run_cli,
     stop_process,
@@ -403,25 +404,7 @@ def print_result(res: dict[str, Any]) -> None:
     if d.get("http_errors"):
         console.print(f"  [red]HTTP errors: {d['http_errors']}[/red]")
     if res.get("profile"):
-        print_profile(res["profile"])
-
-
-def print_profile(summary: dict[str, Any]) -> None:
-    console.print(f"server profile during the drive: {summary['samples']} samples of the "
-                  f"server's active threads ({summary['file']}); shares of all samples")
-    console.print("  threads: " + ", ".join(f"{t} {v:.0%}" for t, v in summary["threads"]))
-    table = Table(title_justify="left")
-    for col in ("self time by component", "share", "self time by function", "share",
-                "inclusive, floorwalker code", "share"):
-        table.add_column(col, justify="right" if col == "share" else "left")
-    cols = (summary["components"], summary["self"], summary["inclusive_floorwalker"])
-    for i in range(max(len(c) for c in cols)):
-        row: list[str] = []
-        for c in cols:
-            name, share = c[i] if i < len(c) else ("", None)
-            row += [name, f"{share:.1%}" if share is not None else ""]
-        table.add_row(*row)
-    console.print(table)
+        print_profile(res["profile"], during="the drive")
 
 
 def _x(value: float | None) -> str:
