@@ -30,6 +30,7 @@ from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Committed, Pipeline, fire_timers
 from floorwalker.config import Settings
+from floorwalker.console import routes as console_routes
 from floorwalker.demo import routes as demo_routes
 from floorwalker.engage import api as engage_api
 from floorwalker.engage.webhooks import Webhooks
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_ws.router)
     app.include_router(accounts_api.router)
     app.include_router(widget_routes.router)
+    app.include_router(console_routes.router)
     app.include_router(demo_routes.router)
     app.include_router(ops_routes.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""The agent console: one page of plain JavaScript modules at ``/console/``."""
