@@ -134,7 +134,7 @@ def _run_server(settings: Settings, banner: Callable[[], None] | None = None) ->
 def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000) -> None:
     """Migrate the embedded database, create a demo workspace and site, and serve."""
-    from floorwalker.demo import prepare
+    from floorwalker.demo import DEMO_PASSWORD, prepare
     settings = _settings().with_overrides(host=host, port=port, log_json=False, demo=True)
     from floorwalker.store.migrate import upgrade
     upgrade(settings.database_url)
@@ -155,9 +155,11 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
             out.print("  admin token     created at first start; "
                       "`floorwalker token create --workspace demo` makes another")
         out.print(f"  demo shop       {base}/demo/   (log in as ann@example.com)")
-        out.print("  agents online   sam@demo.example (Sales), bea@demo.example (Billing, Support)")
-        out.print(f"  answer chats    ws://{host}:{port}/ws/agent?token=ADMIN_TOKEN&name=Sam "
-                  "(docs/realtime.md; the agent console comes next)")
+        out.print(f"  agent console   {base}/console/   workspace 'demo', password "
+                  f"'{DEMO_PASSWORD}' for:")
+        out.print("                  sam@demo.example (agent, Sales), "
+                  "bea@demo.example (agent, Billing and Support),")
+        out.print("                  admin@demo.example (admin)")
         out.print(f"  API docs        {base}/docs")
         out.print(f"  try it          curl -u {info['write_key']}: {base}/v1/track "
                   "-H 'content-type: application/json' "

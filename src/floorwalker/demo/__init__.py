@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.collect.incoming import Incoming
 from floorwalker.collect.lookups import import_rows
@@ -28,6 +28,10 @@ PRODUCTS = [
     {"item_id": "spray", "name": "Waterproof spray", "margin": 0.6, "popular": False,
      "stock": 40},
 ]
+
+# The demo's console logins (printed at start; a demo is not a production workspace).
+DEMO_PASSWORD = "floorwalker-demo"
+DEMO_ADMIN = ("admin@demo.example", "Dana (Admin)")
 
 DEMO_AGENTS = [
     Agent(email="sam@demo.example", name="Sam (Sales)", departments=["sales"], max_chats=3),
@@ -65,6 +69,18 @@ async def _seed_history(settings: Settings, engine: AsyncEngine, workspace_id: s
         await pipeline.stop()
 
 
+async def _demo_accounts(conn: AsyncConnection, workspace_id: str) -> None:
+    """Console logins for the demo agents and an admin, all with DEMO_PASSWORD."""
+    from floorwalker.accounts import actions
+    from floorwalker.accounts.passwords import hash_password
+    people = [(DEMO_ADMIN[0], DEMO_ADMIN[1], "admin")] + [
+        (a.email, a.name, "agent") for a in DEMO_AGENTS]
+    hashed = await hash_password(DEMO_PASSWORD)
+    for email, name, role in people:
+        _account, link = await actions.invite(conn, workspace_id, email, name, role)
+        await actions.claim_invitation(conn, link.rsplit("=", 1)[1], hashed, time.time())
+
+
 async def prepare(settings: Settings) -> dict[str, str | None]:
     """Create the demo workspace, site, token, playbook, agents and products on the first
     run; return what to print."""
@@ -85,6 +101,7 @@ async def prepare(settings: Settings) -> dict[str, str | None]:
                 await io.apply(conn, ws.id, io.load_playbook("ecommerce"))
                 for agent in DEMO_AGENTS:
                     await store.save_def(conn, "agent", ws.id, agent, create=True)
+                await _demo_accounts(conn, ws.id)
                 await import_rows(conn, ws.id, "products", "item_id", iter(PRODUCTS))
         if token is not None:
             await _seed_history(settings, engine, ws.id, site.id)
