@@ -22,6 +22,7 @@ from floorwalker.bus import MemoryBus
 from floorwalker.chat import protocol as chat_protocol
 from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
+from floorwalker.chat.desk import Desk
 from floorwalker.chat.ws import decision_frames
 from floorwalker.collect import api as collect_api
 from floorwalker.collect.enrich import GeoLocator
@@ -31,6 +32,7 @@ from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Committed, Pipeline, fire_timers
 from floorwalker.config import Settings
 from floorwalker.console import routes as console_routes
+from floorwalker.console.live import LiveVisitors
 from floorwalker.demo import routes as demo_routes
 from floorwalker.engage import api as engage_api
 from floorwalker.engage.webhooks import Webhooks
@@ -73,10 +75,15 @@ def build_services(settings: Settings) -> Services:
                     max_keys=settings.max_keys_per_object,
                     max_event_bytes=settings.max_event_bytes,
                     max_batch_events=settings.max_batch_events)
+    bus = MemoryBus()
+    live = LiveVisitors(engine, bus, rules.cache.get, settings.live_window_seconds)
+    pipeline.listeners.append(live.committed)
+    rules.cache.on_change.append(live.forget)
+    desk = Desk(engine, bus, rules.cache.get, rules.presence, live)
     return Services(
         settings=settings, engine=engine, directory=directory, pipeline=pipeline,
         normalizer=Normalizer(limits, geo), geo=geo, lookups=lookups,
-        metrics=metrics, rules=rules, bus=MemoryBus(),
+        metrics=metrics, rules=rules, bus=bus, live=live, desk=desk,
         key_limiter=RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_seconds),
         ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds))
 
@@ -199,9 +206,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.timers = timer_loop
         if settings.timers_enabled:
             timer_loop.start()
+        svc.live.start()
         try:
             yield
         finally:
+            await svc.live.stop()
             await timer_loop.stop()
             await retention.stop()
             await webhooks.close()

@@ -116,6 +116,7 @@ class Settings:
     demo: bool = False
     ws_heartbeat_seconds: float = 25.0
     secure_cookies: bool = False
+    live_window_seconds: float = 900.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -160,6 +161,7 @@ class Settings:
             demo=_bool(e, "DEMO", False),
             ws_heartbeat_seconds=_float(e, "WS_HEARTBEAT_SECONDS", 25.0, minimum=1.0),
             secure_cookies=_bool(e, "SECURE_COOKIES", False),
+            live_window_seconds=_float(e, "LIVE_WINDOW_SECONDS", 900.0, minimum=10.0),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
 from floorwalker.bus import Bus
+from floorwalker.chat.desk import Desk
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
+from floorwalker.console.live import LiveVisitors
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.rules.runtime import Rules
@@ -35,6 +37,8 @@ class Services:
     ip_limiter: RateLimiter
     rules: Rules
     bus: Bus
+    live: LiveVisitors
+    desk: Desk
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -103,23 +103,26 @@ def test_invitation_reply_and_agent_answer(app: TestClient, tenant: Tenant) -> N
         assert (second["seq"], second["message"]["text"]) == (2, "Do you have 44?")
         agent.send_json({"type": "message", "client_id": "a1", "conversation_id": conv["id"],
                          "text": "Yes, in red and black."})
-        seen = [until(visitor, "message") for _ in range(3)]
-        assert [m["message"]["author"] for m in seen] == ["system", "visitor", "agent"]
+        seen = [until(visitor, "message") for _ in range(4)]
+        # Routing gave it to the free sales agent, and the visitor is told.
+        assert [m["message"]["author"] for m in seen] == ["system", "visitor", "system", "agent"]
+        assert seen[2]["message"]["text"] == "Sam joined the chat."
         answer = seen[-1]
         assert answer["message"]["name"] == "Sam"
-        assert answer["seq"] == 3
+        assert answer["seq"] == 4
         agent.send_json({"type": "message", "client_id": "a2", "conversation_id": conv["id"],
                          "text": "note to self", "internal": True})
         acks = [until(agent, "ack") for _ in range(2)]
-        assert [(a["client_id"], a["seq"]) for a in acks] == [("a1", 3), ("a2", 4)]
+        assert [(a["client_id"], a["seq"]) for a in acks] == [("a1", 4), ("a2", 5)]
     # Reload: the conversation is still there, without the internal note.
     with app.websocket_connect(visitor_url(tenant, "v1")) as visitor:
         welcome = visitor.receive_json()
         [again] = welcome["conversations"]
         assert again["id"] == conv["id"]
         visitor.send_json({"type": "resume", "conversations": {conv["id"]: 0}})
-        texts = [until(visitor, "message")["message"]["text"] for _ in range(3)]
-        assert texts == ["Hi, can I help with sizes?", "Do you have 44?", "Yes, in red and black."]
+        texts = [until(visitor, "message")["message"]["text"] for _ in range(4)]
+        assert texts[:2] == ["Hi, can I help with sizes?", "Do you have 44?"]
+        assert texts[3] == "Yes, in red and black."
 
 
 def test_resend_is_not_doubled_and_resume_after_a_drop(app: TestClient, tenant: Tenant) -> None:
@@ -142,9 +145,10 @@ def test_resend_is_not_doubled_and_resume_after_a_drop(app: TestClient, tenant: 
     with app.websocket_connect(visitor_url(tenant, "v2")) as visitor:
         visitor.receive_json()
         visitor.send_json({"type": "resume", "conversations": {conv_id: last_seen}})
-        got = [until(visitor, "message") for _ in range(2)]
-        assert [(m["seq"], m["message"]["text"]) for m in got] == [(2, "answer 0"),
-                                                                    (3, "answer 1")]
+        got = [until(visitor, "message") for _ in range(3)]
+        assert got[0]["message"]["author"] == "system"  # queued: no agent online
+        assert [(m["seq"], m["message"]["text"]) for m in got[1:]] == [(3, "answer 0"),
+                                                                        (4, "answer 1")]
         visitor.send_json({"type": "ping"})
         assert until(visitor, "pong") == {"type": "pong"}
 

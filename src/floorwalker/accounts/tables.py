@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Float, ForeignKey, String, Table, Text, UniqueConstraint
 
 from floorwalker.store import tables as _store_tables  # noqa: F401  (workspaces, agents first)
 from floorwalker.store.base import metadata
@@ -23,6 +23,8 @@ accounts = Table(
     Column("password_hash", String(255), nullable=True),
     Column("created_at", Float, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    # Console preferences (watched segments, muted alerts) as JSON.
+    Column("preferences", Text, nullable=True),
     UniqueConstraint("workspace_id", "email", name="uq_accounts_workspace_email"),
 )
 

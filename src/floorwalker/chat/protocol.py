@@ -62,7 +62,13 @@ class Ping(_Frame, tag="ping", frozen=True):
     """Keep-alive."""
 
 
-ClientFrame = SendMessage | Resume | Typing | Read | DecisionResponse | Close | Ping
+class Status(_Frame, tag="status", frozen=True):
+    """An agent sets their own presence: online or away."""
+
+    status: str
+
+
+ClientFrame = SendMessage | Resume | Typing | Read | DecisionResponse | Close | Ping | Status
 CLIENT_DECODER = msgspec.json.Decoder(ClientFrame)
 ENCODE = msgspec.json.Encoder()
 
@@ -94,3 +100,8 @@ def agents_channel(workspace_id: str) -> str:
 def browser_channel(workspace_id: str, anonymous_id: str) -> str:
     """Decisions and new conversations for one browser."""
     return f"anon:{workspace_id}:{anonymous_id}"
+
+
+def account_channel(account_id: str) -> str:
+    """Alerts meant for one console account."""
+    return f"account:{account_id}"

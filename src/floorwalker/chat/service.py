@@ -45,13 +45,14 @@ def conversation_view(row: Any) -> dict[str, Any]:
             "context": msgspec.json.decode(row.context) if row.context else None,
             "visitor_id": row.visitor_id, "agent_read_seq": row.agent_read_seq,
             "visitor_read_seq": row.visitor_read_seq, "rating": row.rating,
-            "survey": msgspec.json.decode(row.survey) if row.survey else None}
+            "survey": msgspec.json.decode(row.survey) if row.survey else None,
+            "assigned_agent_id": row.assigned_agent_id}
 
 
 def visitor_conversation_view(row: Any) -> dict[str, Any]:
     """What a visitor sees of a conversation (no internal references)."""
     view = conversation_view(row)
-    for key in ("scenario", "visitor_id", "context", "rating", "survey"):
+    for key in ("scenario", "visitor_id", "context", "rating", "survey", "assigned_agent_id"):
         view.pop(key, None)
     return view
 
@@ -132,6 +133,8 @@ class Posted:
     conversation_id: str
     new_conversation: dict[str, Any] | None
     frames: list[tuple[str, bytes]]
+    reopened: bool = False
+    previous_agent: str | None = None
 
 
 async def _existing(conn: AsyncConnection, workspace_id: str, key: str) -> Posted | None:
@@ -177,7 +180,8 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
             "context": ENCODE.encode(context_doc).decode() if context_doc else None,
             "assigned_agent_id": None, "last_seq": 0, "visitor_read_seq": 0,
             "agent_read_seq": 0, "started_at": now, "updated_at": now, "closed_at": None,
-            "rating": None, "survey": None}
+            "rating": None, "survey": None, "queued_at": None, "assigned_at": None,
+            "segments": None}
     await conn.execute(conversations.insert().values(**conv))
     # The invitation that started it is the first message: the agent sees the context.
     rows = [await _insert_message(conn, conv_id, viewer.workspace_id, "system", text, now,
@@ -196,13 +200,15 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     now = time.time()
     new_conv: dict[str, Any] | None = None
     rows: list[dict[str, Any]] = []
+    reopened, previous_agent = False, None
     if frame.conversation_id:
         conv_row = await get_conversation(conn, viewer, frame.conversation_id)
         conv_id = conv_row.id
         if conv_row.status == "closed" and viewer.kind == "visitor":
-            # A new visitor message reopens the conversation.
+            # A new visitor message reopens the conversation (routing assigns it again).
             await conn.execute(update(conversations).where(conversations.c.id == conv_id)
                                .values(status="open", closed_at=None))
+            reopened, previous_agent = True, conv_row.assigned_agent_id
     else:
         if viewer.kind != "visitor":
             raise ApiError(422, "conversation_required", "Name the conversation to answer.")
@@ -228,7 +234,8 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     ack = p.frame("ack", client_id=frame.client_id, conversation_id=conv_id,
                   message_id=row["id"], seq=row["seq"])
     return Posted(ack, conv_id,
-                  visitor_conversation_view(conv_now) if new_conv is not None else None, frames)
+                  visitor_conversation_view(conv_now) if new_conv is not None else None, frames,
+                  reopened, previous_agent)
 
 
 class _RowView(msgspec.Struct, kw_only=True):

@@ -113,6 +113,7 @@ class Connection:
         self.viewer = viewer
         self.sub = svc.bus.subscribe([])
         self.send_lock = asyncio.Lock()
+        self.agent_id: str | None = None  # a console account that chats
 
     async def send(self, data: bytes) -> None:
         """Send one frame (text)."""
@@ -205,11 +206,13 @@ class Connection:
         elif isinstance(frame, p.DecisionResponse):
             await self._decision_response(frame)
         elif isinstance(frame, p.Close):
-            async with svc.engine.begin() as conn:
-                row, frames = await service.close_conversation(conn, viewer,
-                                                               frame.conversation_id)
-            await service.publish(svc.bus, frames)
-            await _closed_event(svc, row)
+            await close(svc, viewer, frame.conversation_id)
+        elif isinstance(frame, p.Status):
+            if viewer.kind != "agent" or self.agent_id is None:
+                raise ApiError(409, "not_an_agent", "Only an agent account has a status.")
+            if frame.status not in ("online", "away"):
+                raise ApiError(422, "invalid_status", "status is 'online' or 'away'.")
+            await svc.desk.set_status(viewer.workspace_id, self.agent_id, frame.status)
 
     async def _message(self, frame: p.SendMessage) -> None:
         svc, viewer = self.svc, self.viewer
@@ -217,6 +220,7 @@ class Connection:
             await _ensure_visitor(svc, self.ws, viewer, frame.decision_id)
         async with svc.engine.begin() as conn:
             posted = await service.post_message(conn, viewer, frame)
+            routed = await svc.desk.after_post(conn, viewer, posted)
         # Committed: acknowledge, then publish.
         if viewer.kind == "visitor":
             channel = p.conversation_channel(posted.conversation_id)
@@ -228,11 +232,26 @@ class Connection:
                 svc.rules.engine.outstanding.close(frame.decision_id)
         await self.send(posted.ack)
         await service.publish(svc.bus, posted.frames)
+        await svc.desk.publish(routed)
 
     async def _decision_response(self, frame: p.DecisionResponse) -> None:
         from floorwalker.engage.api import record_response
         await record_response(self.svc, self.viewer.workspace_id, self.viewer.visitor_id or "",
                               frame.decision_id, frame.response)
+
+
+async def close(svc: Services, viewer: service.Viewer, conversation_id: str) -> Any:
+    """Close a conversation, tell everyone, and let its agent take the next one."""
+    async with svc.engine.begin() as conn:
+        row, frames = await service.close_conversation(conn, viewer, conversation_id)
+    await service.publish(svc.bus, frames)
+    await _closed_event(svc, row)
+    from floorwalker.chat.routing import Changes
+    await svc.desk.publish(Changes(viewer.workspace_id, {row.id},
+                                   agents={row.assigned_agent_id} if row.assigned_agent_id
+                                   else set()))
+    await svc.desk.closed(viewer.workspace_id, row.assigned_agent_id)
+    return row
 
 
 @router.websocket("/ws/visitor")
@@ -276,6 +295,7 @@ async def agent_socket(ws: WebSocket) -> None:
         workspace_id = who.workspace_id
         name = (ws.query_params.get("name") or "Agent")[:100]
         author_id = ws.query_params.get("agent_id")
+        account_id = agent_id = None
     else:
         # The console: the agent's session cookie (same origin only).
         from floorwalker.accounts.auth import account_for_socket
@@ -285,19 +305,30 @@ async def agent_socket(ws: WebSocket) -> None:
             return
         workspace_id, name = account.workspace_id, account.name
         author_id = account.agent_id or account.id
+        account_id, agent_id = account.id, account.agent_id
     await ws.accept()
     viewer = service.Viewer(workspace_id=workspace_id, kind="agent", name=name,
                             author_id=author_id)
     conn = Connection(ws, svc, viewer)
+    conn.agent_id = agent_id
     conn.sub.add(p.agents_channel(workspace_id))
+    from floorwalker.console.live import visitors_channel
+    conn.sub.add(visitors_channel(workspace_id))
+    if account_id is not None:
+        conn.sub.add(p.account_channel(account_id))
     svc.metrics.sockets.labels("agent").inc()
     try:
         await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,
                                 heartbeat=svc.settings.ws_heartbeat_seconds,
-                                conversations=[]))
+                                conversations=[], account_id=account_id,
+                                agent_id=agent_id))
+        if agent_id is not None:
+            await svc.desk.agent_connected(workspace_id, agent_id)
         await conn.run()
     finally:
         svc.metrics.sockets.labels("agent").dec()
+        if agent_id is not None:
+            await svc.desk.agent_disconnected(workspace_id, agent_id)
 
 
 def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:

@@ -30,7 +30,7 @@ PRODUCTS = [
 ]
 
 # The demo's console logins (printed at start; a demo is not a production workspace).
-DEMO_PASSWORD = "floorwalker-demo"
+DEMO_PASSWORD = "floorwalker-demo"  # noqa: S105  (printed; demo only)
 DEMO_ADMIN = ("admin@demo.example", "Dana (Admin)")
 
 DEMO_AGENTS = [

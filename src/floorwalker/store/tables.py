@@ -223,7 +223,7 @@ conversations = Table(
     Column("visitor_id", String(40), nullable=False, index=True),
     # The browser that started it: without a verified identity a browser sees only its own.
     Column("anonymous_id", String(255), nullable=True),
-    Column("status", String(16), nullable=False),  # open | closed
+    Column("status", String(16), nullable=False),  # queued | open | closed
     Column("department", String(64), nullable=True),
     Column("scenario_key", String(64), nullable=True),
     Column("decision_id", String(40), nullable=True),
@@ -238,7 +238,13 @@ conversations = Table(
     # The post-chat survey: rating 1-5 and the other answers.
     Column("rating", Integer, nullable=True),
     Column("survey", Text, nullable=True),
+    # Routing: when it was last queued and assigned (the oldest queued goes first).
+    Column("queued_at", Float, nullable=True),
+    Column("assigned_at", Float, nullable=True),
+    # The visitor's segments when the chat started, as ",key1,key2," (history filters).
+    Column("segments", Text, nullable=True),
     Index("ix_conversations_workspace_updated", "workspace_id", "updated_at"),
+    Index("ix_conversations_workspace_status", "workspace_id", "status"),
 )
 
 messages = Table(
@@ -258,6 +264,20 @@ messages = Table(
     Column("created_at", Float, nullable=False),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
     UniqueConstraint("workspace_id", "client_id", name="uq_messages_workspace_client"),
+)
+
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), ForeignKey("workspaces.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("shortcut", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("department", String(64), nullable=True),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("workspace_id", "shortcut", name="uq_canned_replies_workspace_shortcut"),
 )
 
 

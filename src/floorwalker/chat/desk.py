@@ -1,0 +1,210 @@
+"""The help desk: routing wired to presence, the bus and the live visitor list.
+
+Sockets and the console API call these after their own writes; everything published
+here goes out after commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from floorwalker.bus import Bus
+from floorwalker.chat import protocol as p
+from floorwalker.chat import routing
+from floorwalker.chat.service import Posted, Viewer, conversation_view, visitor_conversation_view
+from floorwalker.console.live import LiveVisitors, visitor_name
+from floorwalker.profiles.model import PROFILE_DECODER
+from floorwalker.rules.ruleset import RuleSet
+from floorwalker.rules.staffing import Presence
+from floorwalker.store.tables import conversations, messages, visitors
+
+RuleSource = Callable[[str], Awaitable[RuleSet]]
+
+
+async def summaries(conn: AsyncConnection, rs: RuleSet, rows: list[Any]) -> list[dict[str, Any]]:
+    """ConversationSummary documents (docs/console-api.md) for conversation rows."""
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    visitor_ids = {r.visitor_id for r in rows}
+    people: dict[str, dict[str, Any]] = {}
+    for vid, doc in await conn.execute(select(visitors.c.id, visitors.c.profile).where(
+            visitors.c.id.in_(visitor_ids))):
+        profile = PROFILE_DECODER.decode(doc)
+        email = profile.attributes.get("email")
+        people[vid] = {"id": vid, "name": visitor_name(profile),
+                       "email": email if isinstance(email, str) else None}
+    last: dict[str, dict[str, Any]] = {}
+    for row in await conn.execute(
+            select(messages.c.conversation_id, messages.c.author, messages.c.text,
+                   messages.c.created_at, messages.c.internal)
+            .join(conversations, and_(conversations.c.id == messages.c.conversation_id,
+                                      conversations.c.last_seq == messages.c.seq))
+            .where(messages.c.conversation_id.in_(ids))):
+        last[row.conversation_id] = {"author": row.author, "text": row.text[:300],
+                                     "created_at": row.created_at, "internal": row.internal}
+    unread: dict[str, int] = dict((cid, int(n)) for cid, n in await conn.execute(
+        select(messages.c.conversation_id, func.count())
+        .join(conversations, conversations.c.id == messages.c.conversation_id)
+        .where(messages.c.conversation_id.in_(ids), messages.c.author == "visitor",
+               messages.c.seq > conversations.c.agent_read_seq)
+        .group_by(messages.c.conversation_id)))
+    positions = await _queue_positions(conn, rs.workspace_id, rows)
+    out = []
+    for r in rows:
+        doc = conversation_view(r)
+        agent = rs.agents.get(r.assigned_agent_id or "")
+        doc.update({
+            "updated_at": r.updated_at, "closed_at": r.closed_at,
+            "assigned_agent_id": r.assigned_agent_id,
+            "assigned_agent_name": agent.name if agent else None,
+            "queue_position": positions.get(r.id),
+            "segments": [s for s in (r.segments or "").split(",") if s],
+            "visitor": people.get(r.visitor_id, {"id": r.visitor_id, "name": None,
+                                                 "email": None}),
+            "last_message": last.get(r.id), "unread": unread.get(r.id, 0)})
+        out.append(doc)
+    return out
+
+
+async def _queue_positions(conn: AsyncConnection, workspace_id: str,
+                           rows: list[Any]) -> dict[str, int]:
+    if not any(r.status == "queued" for r in rows):
+        return {}
+    queued = (await conn.execute(select(conversations.c.id, conversations.c.department).where(
+        conversations.c.workspace_id == workspace_id, conversations.c.status == "queued")
+        .order_by(conversations.c.queued_at, conversations.c.id))).all()
+    seen: dict[str | None, int] = defaultdict(int)
+    out = {}
+    for cid, department in queued:
+        seen[department] += 1
+        out[cid] = seen[department]
+    return out
+
+
+class Desk:
+    """Routing, presence and the frames that tell everyone about them."""
+
+    def __init__(self, engine: AsyncEngine, bus: Bus, rules: RuleSource, presence: Presence,
+                 live: LiveVisitors) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.rules = rules
+        self.presence = presence
+        self.router = routing.Router(presence)
+        self.live = live
+        self._sockets: dict[tuple[str, str], int] = defaultdict(int)
+        self._chosen: dict[tuple[str, str], str] = {}
+
+    # -- publishing --------------------------------------------------------------------
+
+    async def publish(self, changes: routing.Changes) -> None:
+        """Frames for what a routing step changed (call after commit)."""
+        ws = changes.workspace_id
+        if not (changes.conversations or changes.messages or changes.agents):
+            return
+        rs = await self.rules(ws)
+        async with self.engine.connect() as conn:
+            rows: list[Any] = list((await conn.execute(select(conversations).where(
+                conversations.c.id.in_(changes.conversations)))).all()) \
+                if changes.conversations else []
+            docs = await summaries(conn, rs, rows)
+            if changes.agents:
+                await self.router.refresh_load(conn, ws, changes.agents)
+        for channel, data in routing.message_frames(ws, changes.messages):
+            await self.bus.publish(channel, data)
+        for row, doc in zip(rows, docs, strict=True):
+            await self.bus.publish(p.agents_channel(ws), p.frame("conversation", conversation=doc))
+            await self.bus.publish(p.conversation_channel(row.id), p.frame(
+                "conversation", conversation=visitor_conversation_view(row)))
+        for agent_id in changes.agents:
+            await self._presence_frame(ws, agent_id)
+        for row in rows:
+            await self._visitor_departments(ws, row.visitor_id)
+
+    async def _visitor_departments(self, workspace_id: str, visitor_id: str) -> None:
+        async with self.engine.connect() as conn:
+            depts = {d for (d,) in await conn.execute(select(conversations.c.department).where(
+                conversations.c.visitor_id == visitor_id, conversations.c.status != "closed",
+                conversations.c.department.is_not(None)))}
+        await self.live.set_departments(workspace_id, visitor_id, depts)
+
+    async def _presence_frame(self, workspace_id: str, agent_id: str) -> None:
+        state = self.presence.get(workspace_id, agent_id)
+        await self.bus.publish(p.agents_channel(workspace_id), p.frame(
+            "presence", agent_id=agent_id, status=state.status, active_chats=state.active_chats))
+
+    # -- conversations -----------------------------------------------------------------
+
+    async def after_post(self, conn: AsyncConnection, viewer: Viewer,
+                         posted: Posted) -> routing.Changes:
+        """Route a conversation a visitor just started or reopened (same transaction)."""
+        changes = routing.Changes(viewer.workspace_id)
+        if viewer.kind != "visitor" or not (posted.new_conversation or posted.reopened):
+            return changes
+        rs = await self.rules(viewer.workspace_id)
+        conv = (await conn.execute(select(conversations).where(
+            conversations.c.id == posted.conversation_id))).first()
+        if conv is None:
+            return changes
+        prefer = None
+        if posted.new_conversation is not None:
+            segments = await routing.visitor_segments(conn, conv.visitor_id)
+            if segments:
+                await conn.execute(update(conversations).where(
+                    conversations.c.id == conv.id).values(segments=segments))
+            prefer = await routing.invited_by(conn, conv.decision_id)
+        else:
+            prefer = posted.previous_agent
+        return await self.router.route(conn, rs, conv.id, prefer=prefer)
+
+    async def closed(self, workspace_id: str, agent_id: str | None) -> None:
+        """A conversation closed: its agent may take the next one from the queue."""
+        if agent_id is None:
+            return
+        await self.drain(workspace_id, agent_id)
+
+    async def drain(self, workspace_id: str, agent_id: str) -> None:
+        """Give a free agent queued conversations, then publish."""
+        rs = await self.rules(workspace_id)
+        async with self.engine.begin() as conn:
+            changes = await self.router.drain(conn, rs, agent_id)
+        changes.agents.add(agent_id)
+        await self.publish(changes)
+
+    # -- presence ----------------------------------------------------------------------
+
+    async def agent_connected(self, workspace_id: str, agent_id: str) -> None:
+        """A console socket opened: the agent is online (unless they chose away)."""
+        key = (workspace_id, agent_id)
+        self._sockets[key] += 1
+        if self._sockets[key] == 1:
+            self.presence.set(workspace_id, agent_id,
+                              status=self._chosen.get(key, "online"))
+            await self.drain(workspace_id, agent_id)
+
+    async def agent_disconnected(self, workspace_id: str, agent_id: str) -> None:
+        """A console socket closed: offline after the last one."""
+        key = (workspace_id, agent_id)
+        self._sockets[key] = max(0, self._sockets[key] - 1)
+        if self._sockets[key] == 0:
+            self._sockets.pop(key, None)
+            self.presence.set(workspace_id, agent_id, status="offline")
+            await self._presence_frame(workspace_id, agent_id)
+
+    async def set_status(self, workspace_id: str, agent_id: str, status: str) -> None:
+        """The agent chose online or away."""
+        if status not in ("online", "away"):
+            raise ValueError("status is online or away")
+        self._chosen[(workspace_id, agent_id)] = status
+        self.presence.set(workspace_id, agent_id, status=status)
+        if status == "online":
+            await self.drain(workspace_id, agent_id)
+        else:
+            await self._presence_frame(workspace_id, agent_id)
+
