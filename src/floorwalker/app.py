@@ -77,7 +77,6 @@ def build_services(settings: Settings) -> Services:
                     max_batch_events=settings.max_batch_events)
     bus = MemoryBus()
     live = LiveVisitors(engine, bus, rules.cache.get, settings.live_window_seconds)
-    pipeline.listeners.append(live.committed)
     rules.cache.on_change.append(live.forget)
     desk = Desk(engine, bus, rules.cache.get, rules.presence, live)
     return Services(
@@ -202,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                          c.visitor_id, c.event.properties)
 
         svc.pipeline.listeners.append(surveys)
+        svc.pipeline.listeners.append(svc.live.committed)  # last: the others are quicker
         timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))
         app.state.timers = timer_loop
         if settings.timers_enabled:
