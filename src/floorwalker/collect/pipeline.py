@@ -66,7 +66,6 @@ class StorageUnavailable(Exception):
 @dataclass(slots=True)
 class _Job:
     events: list[Incoming] | None
-    queued: float = field(default_factory=time.perf_counter, init=False)
     command: Callable[[AsyncConnection, ProfileStore], Awaitable[Any]] | None
     future: asyncio.Future[Any]
     after: Callable[[Any], Awaitable[None]] | None = None
@@ -100,23 +99,10 @@ class Pipeline:
         self._postgres = engine.dialect.name == "postgresql"
         self._written = 0
         self._analyze_at = 1000
-        from sqlalchemy import event as _ev
-
-        @_ev.listens_for(engine.sync_engine, "before_cursor_execute")
-        def _count(conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
-            _T.stmts += 1
-            conn.info["_t"] = time.perf_counter()
-
-        @_ev.listens_for(engine.sync_engine, "after_cursor_execute")
-        def _after(conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
-            _T.add("SQL " + " ".join(statement.split())[:50], time.perf_counter() - conn.info["_t"])
 
     async def start(self) -> None:
         """Start the writer task."""
         if self._task is None:
-            import os, sys
-            if os.environ.get("FW_SWITCH"):
-                sys.setswitchinterval(float(os.environ["FW_SWITCH"]))
             self._task = asyncio.create_task(self._run(), name="floorwalker-writer")
 
     async def stop(self) -> None:
@@ -197,10 +183,6 @@ class Pipeline:
 
     async def _commit_jobs(self, jobs: list[_Job]) -> None:
         started = time.perf_counter()
-        _T.add("stmts_prev", _T.stmts / 1000); _T.stmts = 0
-        for j in jobs:
-            _T.add("qwait", started - j.queued)
-        _T.add("jobs", len(jobs))
         try:
             results, committed, out = await self._process(jobs)
         except Exception:
@@ -216,14 +198,11 @@ class Pipeline:
         for job, result in zip(jobs, results, strict=True):
             if not job.future.done():
                 job.future.set_result(result)
-        _T.add("process", time.perf_counter() - started)
         accepted = sum(r.accepted for r in results)
         self.observe(time.perf_counter() - started, accepted)
         await self._maybe_analyze(accepted)
-        t_ac = time.perf_counter()
         if self.rules is not None and out is not None:
             await self.rules.after_commit(out)
-        _T.add("after_commit", time.perf_counter() - t_ac)
         for listener in self.listeners:
             try:
                 await listener(committed)
@@ -259,16 +238,11 @@ class Pipeline:
         if rules is not None:
             prepared = await rules.prepare({ev.workspace_id for evs in received for ev in evs})
         out = Output()
-        _t0 = time.perf_counter()
-        _T.add("prepare", _t0 - jobs[0].queued if False else 0.0)
         async with self.engine.begin() as conn:
-            _t1 = time.perf_counter(); _T.add("begin", _t1 - _t0)
             fresh = await self._dedupe(conn, received)
-            _t2 = time.perf_counter(); _T.add("dedupe", _t2 - _t1)
             unit = UnitOfWork(self.store, conn, time.time())
             try:
                 await unit.prefetch([ev for evs in fresh for ev in evs])
-                _t3 = time.perf_counter(); _T.add("prefetch", _t3 - _t2)
                 results: list[IngestResult] = []
                 applied: list[tuple[Incoming, str]] = []
                 for evs, got in zip(fresh, received, strict=True):
@@ -288,9 +262,7 @@ class Pipeline:
                         result.accepted += 1
                         result.visitor_ids.append(vid)
                     results.append(result)
-                _t4 = time.perf_counter(); _T.add("apply_rules", _t4 - _t3)
                 await unit.flush()
-                _t5 = time.perf_counter(); _T.add("flush", _t5 - _t4)
                 rows = [{
                     "workspace_id": ev.workspace_id, "site_id": ev.site_id,
                     "visitor_id": unit.final_id(vid), "message_id": ev.message_id,
@@ -301,14 +273,11 @@ class Pipeline:
                 } for ev, vid in applied]
                 if rows:
                     await conn.execute(self._insert, rows)
-                _t6 = time.perf_counter(); _T.add("insert", _t6 - _t5)
                 if rules is not None:
                     await rules.write(conn, out)
-                _t7 = time.perf_counter(); _T.add("rules_write", _t7 - _t6)
             except BaseException:
                 unit.evict()
                 raise
-        _T.add("commit", time.perf_counter() - _t7)
         unit.commit_to_cache()
         for evs in fresh:
             for ev in evs:
@@ -395,28 +364,3 @@ async def fire_timers(pipeline: Pipeline, rows: list[dict[str, Any]]) -> int:
         await rules.after_commit(out)
 
     return await pipeline.run_exclusive(command, after)
-
-
-class _Timing:
-    def __init__(self) -> None:
-        import collections
-        self.d: dict[str, list[float]] = collections.defaultdict(list)
-        self.last = time.perf_counter()
-        self.stmts = 0
-
-    def add(self, k: str, v: float) -> None:
-        self.d[k].append(v)
-        now = time.perf_counter()
-        if now - self.last > 3:
-            self.last = now
-            with open("/tmp/fw-timing.log", "a") as fh:
-                parts = []
-                for key, vals in self.d.items():
-                    vals.sort()
-                    n = len(vals)
-                    parts.append(f"{key}: n={n} p50={vals[n//2]*1000:.2f} p99={vals[min(n-1,int(n*.99))]*1000:.2f} mean={sum(vals)/n*1000:.2f}")
-                fh.write(" | ".join(parts).replace("jobs: ", "jobs(x1000): ") + "\n")
-            self.d.clear()
-
-
-_T = _Timing()
