@@ -497,7 +497,7 @@ class ChatsPage {
     clear(this.suggest, replies.slice(0, 6).map((r) => h('li', { role: 'option' }, h('button', {
       type: 'button', 'data-shortcut': r.shortcut,
       onclick: () => this.insertCanned(r, (this.shortcutAtCursor() || at).range),
-    }, '/' + r.shortcut, ' ', h('span', { class: 'muted' }, r.title || ''))));
+    }, '/' + r.shortcut, ' ', h('span', { class: 'muted' }, r.title || '')))));
     this.suggest.hidden = !replies.length;
   }
 

@@ -1,7 +1,7 @@
 // History: search and filter past conversations, read a transcript (internal notes marked),
 // export one as text or all matching as CSV, and a chart of chats per day with the average
 // rating (docs/console.md). Filters live in the address (#/history?q=...&segment=...).
-import { api, clear, errorText, h, navigate, route, state, when } from './core.js';
+import { api, clear, errorText, h, navigate, route, when } from './core.js';
 import { catalog, chip, label, segmentMap, svg } from './live-common.js';
 
 const FILTERS = ['q', 'segment', 'agent', 'department', 'scenario', 'from', 'to', 'rating', 'status'];
@@ -226,6 +226,3 @@ class HistoryPage {
       plot);
   }
 }
-
-// Admins see every agent's chats; an agent sees the same history (the workspace's).
-export function canSeeHistory() { return !!state.me; }
