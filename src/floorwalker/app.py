@@ -31,7 +31,9 @@ from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Committed, Pipeline, fire_timers
 from floorwalker.config import Settings
+from floorwalker.console import api as console_api
 from floorwalker.console import routes as console_routes
+from floorwalker.console.alerts import Alerts
 from floorwalker.console.live import LiveVisitors
 from floorwalker.demo import routes as demo_routes
 from floorwalker.engage import api as engage_api
@@ -79,10 +81,14 @@ def build_services(settings: Settings) -> Services:
     live = LiveVisitors(engine, bus, rules.cache.get, settings.live_window_seconds)
     rules.cache.on_change.append(live.forget)
     desk = Desk(engine, bus, rules.cache.get, rules.presence, live)
+    alerts = Alerts(engine, bus, rules.cache.get)
+    live.on_change.append(alerts.visitors_changed)
+    rules.on_fired.append(alerts.on_fired)
+    rules.cache.on_change.append(alerts.invalidate)
     return Services(
         settings=settings, engine=engine, directory=directory, pipeline=pipeline,
         normalizer=Normalizer(limits, geo), geo=geo, lookups=lookups,
-        metrics=metrics, rules=rules, bus=bus, live=live, desk=desk,
+        metrics=metrics, rules=rules, bus=bus, live=live, desk=desk, alerts=alerts,
         key_limiter=RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_seconds),
         ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds))
 
@@ -232,6 +238,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_api.router)
     app.include_router(widget_routes.router)
     app.include_router(console_routes.router)
+    app.include_router(console_api.router)
     app.include_router(demo_routes.router)
     app.include_router(ops_routes.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

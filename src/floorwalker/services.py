@@ -14,6 +14,7 @@ from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
+from floorwalker.console.alerts import Alerts
 from floorwalker.console.live import LiveVisitors
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
@@ -39,6 +40,7 @@ class Services:
     bus: Bus
     live: LiveVisitors
     desk: Desk
+    alerts: Alerts
 
 
 def services(conn: HTTPConnection) -> Services:

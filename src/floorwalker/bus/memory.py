@@ -62,6 +62,10 @@ class Bus(Protocol):
         """A new subscription to ``channels``."""
         ...
 
+    def subscribers(self, channel: str) -> int:
+        """How many sockets of this process listen on a channel."""
+        ...
+
 
 class MemoryBus:
     """One process: channels are a dict of sets."""

@@ -332,8 +332,7 @@ async def agent_socket(ws: WebSocket) -> None:
 
 
 def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
-    """Frames for freshly committed decisions: invitations to the visitor's browsers,
-    alerts to the agents."""
+    """Frames for freshly committed decisions: invitations to the visitor's browsers."""
     from floorwalker.rules.model import VISIBLE_ACTIONS
     out: list[tuple[str, bytes]] = []
     for item in fired:
@@ -343,10 +342,5 @@ def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
             data = p.frame("decision", decision=item["payload"])
             for anon in item["visitor"].get("anonymous_ids", []):
                 out.append((p.browser_channel(ws_id, anon), data))
-        elif action.type == "notify_agents":
-            out.append((p.agents_channel(ws_id), p.frame("alert", alert={
-                "decision_id": item["decision_id"], "scenario": item["scenario"],
-                "text": item["payload"].get("text"), "agents": item["payload"].get("agents"),
-                "department": item["payload"].get("department"),
-                "visitor": item["visitor"]})))
+        # notify_agents alerts go to the accounts they name (console/alerts.py).
     return out
