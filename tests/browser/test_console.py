@@ -190,7 +190,7 @@ def test_watched_segment_chat_transfer_and_history(live: Live, contexts: Context
     expect(row).to_have_count(1)
     expect(row.locator("[data-segment='high_value_cart']")).to_have_attribute(
         "title", "High-value cart")
-    expect(row.locator("[data-test=cart-value]")).to_contain_text("838")
+    expect(row.locator("[data-test=cart-value]")).to_contain_text("609")
     expect(row.locator("[data-test=current-page]")).not_to_be_empty()
     wait_alert(sam, "watched_segment", "High-value cart")
     expect(sam.locator("[data-test=alert-badge]")).to_be_visible()

@@ -18,6 +18,9 @@ route('visitors', {
   },
 });
 
+// Columns left out while the card takes half the screen.
+const EXTRA = new Set(['Pages', 'Visits', 'Device', 'Lang']);
+
 function matches(row) {
   if (filters.segment && !(row.segments || []).includes(filters.segment)) return false;
   if (filters.department && !(row.departments || []).includes(filters.department)) return false;
@@ -89,7 +92,7 @@ class VisitorsPage {
     this.table = h('div', { class: 'table-wrap' }, h('table', { class: 'visitors stack' },
       h('thead', {}, h('tr', {},
         ['Visitor', 'Page', 'On site', 'Pages', 'Visits', 'Source', 'Location', 'Device', 'Lang', 'Cart', 'Segments']
-          .map((t) => h('th', { scope: 'col' }, t)))),
+          .map((t) => h('th', { scope: 'col', class: EXTRA.has(t) ? 'extra' : null }, t)))),
       this.tbody));
     this.listPane = h('section', { class: 'visitor-list', 'aria-label': 'Live visitors' },
       h('h1', {}, 'Visitors on the site'), this.form, this.summary, this.chart, this.table);
@@ -192,19 +195,19 @@ class VisitorsPage {
     h('td', { 'data-label': 'Visitor' }, open, r.in_chat ? h('span', { class: 'pill' }, 'in chat') : null),
     h('td', { 'data-label': 'Page', 'data-test': 'current-page', title: page.url || '' }, page.title || page.path || ''),
     h('td', { 'data-label': 'On site', 'data-test': 'time-on-site', 'data-tick': r.id }, duration(timeOnSite(r))),
-    h('td', { 'data-label': 'Pages' }, String(r.session_pages || 0)),
-    h('td', { 'data-label': 'Visits' }, String(r.visits || 0)),
+    h('td', { class: 'extra', 'data-label': 'Pages' }, String(r.session_pages || 0)),
+    h('td', { class: 'extra', 'data-label': 'Visits' }, String(r.visits || 0)),
     h('td', { 'data-label': 'Source' }, srcBits || 'direct', extra ? h('div', { class: 'muted small' }, extra) : null),
     h('td', { 'data-label': 'Location' }, [flag(r.country), r.city || r.country || ''].filter(Boolean).join(' ')),
-    h('td', { 'data-label': 'Device' }, [r.device, r.browser].filter(Boolean).join(' · ')),
-    h('td', { 'data-label': 'Lang' }, r.language || ''),
+    h('td', { class: 'extra', 'data-label': 'Device' }, [r.device, r.browser].filter(Boolean).join(' · ')),
+    h('td', { class: 'extra', 'data-label': 'Lang' }, r.language || ''),
     h('td', { 'data-label': 'Cart', 'data-test': 'cart-value' }, r.cart_value ? money(r.cart_value, r.currency) : ''),
     h('td', { 'data-label': 'Segments', 'data-test': 'segments' }, (r.top_segments || []).slice(0, 3).map((s) => chip(s, this.segments))));
     return tr;
   }
 
   tick() {
-    for (const cell of this.tbody.querySelectorAll('[data-tick]')) {
+    for (const cell of this.view.querySelectorAll('[data-tick]')) {
       const row = this.rows.get(cell.dataset.tick);
       if (row) cell.textContent = duration(timeOnSite(row));
     }
@@ -215,7 +218,7 @@ class VisitorsPage {
     const counts = new Map();
     for (const r of rows) for (const key of r.segments || []) counts.set(key, (counts.get(key) || 0) + 1);
     const items = [...counts.entries()]
-      .map(([key, count]) => ({ key, count, ...(this.segments.get(key) || { name: key }) }))
+      .map(([key, count]) => ({ name: key, ...this.segments.get(key), key, count }))
       .sort((a, b) => (b.priority || 0) - (a.priority || 0) || b.count - a.count);
     if (!items.length) {
       clear(this.chart, h('figcaption', { class: 'muted' }, 'No live visitor is in a segment.'));
@@ -226,7 +229,7 @@ class VisitorsPage {
     const width = 320;
     const labelW = 130;
     const plot = svg('svg', {
-      viewBox: `0 0 ${width} ${items.length * rowH}`, width: '100%', role: 'img',
+      viewBox: `0 0 ${width} ${items.length * rowH}`, width, height: items.length * rowH, role: 'img',
       'aria-label': 'Live visitors per segment: ' + items.map((i) => `${i.name} ${i.count}`).join(', '),
     }, items.map((item, i) => {
       const w = Math.max(2, ((width - labelW - 40) * item.count) / max);
@@ -298,7 +301,7 @@ class VisitorsPage {
     const facts = [
       ['E-mail', row.email], ['User id', row.user_id], ['Visitor id', row.id],
       ['Current page', page.url ? h('a', { href: page.url, target: '_blank', rel: 'noopener' }, page.title || page.path || page.url) : ''],
-      ['Time on site', duration(timeOnSite({ ...row, _at: Date.now() }))],
+      ['Time on site', h('span', { 'data-tick': row.id }, duration(timeOnSite(this.rows.get(row.id) || { ...row, _at: Date.now() })))],
       ['Pages this visit', row.session_pages], ['Visits', row.visits],
       ['Source', [src.type, src.name, src.keyword && `“${src.keyword}”`, src.campaign && `campaign ${src.campaign}`].filter(Boolean).join(' · ')],
       ['Referrer', src.referrer], ['Location', [flag(row.country), row.city, row.country].filter(Boolean).join(' ')],
