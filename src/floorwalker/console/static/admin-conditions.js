@@ -339,7 +339,7 @@ export class ConditionBuilder {
       value.hidden = noValue;
       type.hidden = noValue;
       value.placeholder = op.value === 'between' ? 'low, high' : LIST_OPS.has(op.value) ? 'a, b, c' : 'value';
-      ciLabel.hidden = !STRING_OPS.has(op.value);
+      ciLabel.hidden = !STRING_OPS.has(op.value) || type.value === 'number' || type.value === 'boolean';
     };
     shape();
     for (const el of [pathInput, value]) el.addEventListener('input', update);

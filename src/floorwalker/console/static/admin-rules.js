@@ -192,7 +192,7 @@ class TextsEditor {
     this.box.replaceChildren(...this.rows.map((row, i) => {
       const lang = input(row.lang, { 'aria-label': 'Language ' + (i + 1), class: 'lang', 'data-test': 'text-lang', maxlength: 12 });
       lang.addEventListener('input', () => { row.lang = lang.value.trim(); });
-      const text = textarea(row.text, { 'aria-label': 'Message text (' + (row.lang || i + 1) + ')', 'data-test': 'text-body', rows: 2 });
+      const text = textarea(row.text, { 'aria-label': 'Message text (' + (row.lang || i + 1) + ')', 'data-test': 'text-body', rows: 3 });
       text.addEventListener('input', () => { row.text = text.value; });
       const parts = [lang, text];
       if (this.showExtras) {
@@ -200,7 +200,7 @@ class TextsEditor {
         title.addEventListener('input', () => { row.title = title.value; });
         const button = input(row.button, { 'aria-label': 'Button (' + (row.lang || i + 1) + ')', placeholder: 'Button' });
         button.addEventListener('input', () => { row.button = button.value; });
-        parts.push(h('div', { class: 'texts-extra' }, title, button));
+        parts.push(h('div', { class: 'texts-extra' }, h('label', {}, 'Title', title), h('label', {}, 'Button', button)));
       }
       const drop = h('button', { type: 'button', class: 'danger', 'aria-label': 'Remove language ' + (row.lang || i + 1) }, 'Remove');
       drop.addEventListener('click', () => { this.rows.splice(i, 1); this.draw(); });

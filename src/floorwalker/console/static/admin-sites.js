@@ -19,7 +19,7 @@ adminPage('admin/sites', 'Sites and keys', (body) => {
     const sites = await api('GET', '/api/sites');
     clear(list, sites.length ? sites.map((site) => siteCard(site, fresh, draw)) : h('p', { class: 'muted' }, 'No sites yet.'));
   };
-  clear(body, createSite(fresh, draw), fresh, list);
+  clear(body, fresh, list, createSite(fresh, draw));
   loading(list, draw);
 });
 
@@ -59,6 +59,8 @@ function showKeys(box, site, title) {
     site.server_key ? h('p', { class: 'warning' }, 'Copy the server key now: it is not shown again.') : null,
     site.server_key ? copyBox('Server key (secret; for your servers only)', site.server_key, { 'data-test': 'server-key' }) : null,
     copyBox('Snippet', snippet(site.write_key), { 'data-test': 'new-snippet' })));
+  box.scrollIntoView({ block: 'start' });
+  box.querySelector('input, textarea').focus({ preventScroll: true });
 }
 
 function createSite(fresh, redraw) {

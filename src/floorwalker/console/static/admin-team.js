@@ -208,7 +208,7 @@ adminPage('admin/agents', 'Agents', (body) => {
     clear(listBox, table(['Name', 'Role', 'Departments', 'Max chats', 'Presence', 'Login', ''], rows, { 'data-test': 'agents' }));
     if (!inviteBox.firstChild) inviteBox.append(inviteForm(departments, draw));
   };
-  clear(body, inviteBox, listBox);
+  clear(body, listBox, inviteBox);
   loading(listBox, draw);
 });
 

@@ -23,7 +23,10 @@ export function adminPage(name, title, render) {
         link.setAttribute('aria-current', 'page');
       }
       const body = h('div', { class: 'admin-body' });
-      clear(view, h('div', { class: 'admin' }, tabs(name), h('h1', {}, title), body));
+      const bar = tabs(name);
+      clear(view, h('div', { class: 'admin' }, bar, h('h1', {}, title), body));
+      const current = bar.querySelector('[aria-current]');
+      if (current) bar.scrollLeft = Math.max(0, current.offsetLeft - bar.offsetLeft - 24);
       return render(body, params);
     },
   });
@@ -194,7 +197,7 @@ export function cell(label, ...children) {
 // A read-only text with a Copy button.
 export function copyBox(labelText, text, attrs = {}) {
   const multi = text.length > 80 || text.includes('\n');
-  const box = multi ? textarea(text, { readonly: true, rows: 3, ...attrs })
+  const box = multi ? textarea(text, { readonly: true, rows: 4, ...attrs })
     : input(text, { readonly: true, ...attrs });
   const id = 'c' + Math.random().toString(36).slice(2, 9);
   box.id = id;
