@@ -388,3 +388,39 @@ def test_the_admin_pages_work_on_a_360_px_phone(site: Live, browser: Browser) ->
             "all": [{"path": "device.device_type", "op": "eq", "value": "mobile"}]}
     finally:
         phone.close()
+
+
+def test_canned_replies_are_written_checked_edited_and_deleted(
+        site: Live, context: BrowserContext) -> None:
+    page = admin_page(context, site, "canned")
+    page.get_by_role("link", name="New canned reply").click()
+    form = page.locator("[data-test=canned-form]")
+    form.get_by_label("Shortcut").fill("ship")
+    form.get_by_label("Title").fill("Shipping times")
+    form.get_by_label("Department").select_option(label="Sales")
+    form.get_by_label("Text", exact=True).fill("Hi {{ visitor.first_name or 'there' }, broken")
+    form.locator("[data-test=save]").click()
+    expect(form.locator("[data-problem-for='$.text']")).not_to_be_empty()
+    expect(form.get_by_label("Text", exact=True)).to_have_attribute("aria-invalid", "true")
+    with site.api() as api:
+        assert api.get("/api/canned-replies").json() == []
+    form.get_by_label("Text", exact=True).fill(
+        "Hi {{ visitor.first_name or 'there' }}, we ship within 24 h.")
+    form.locator("[data-test=save]").click()
+    row = page.locator("[data-test=canned] tr").filter(has_text="/ship")
+    expect(row).to_contain_text("Shipping times")
+    expect(row).to_contain_text("Sales")
+    with site.api() as api:
+        [saved] = api.get("/api/canned-replies").json()
+    assert (saved["shortcut"], saved["department"]) == ("ship", "sales")
+
+    row.get_by_role("link", name="Edit Shipping times").click()
+    form.get_by_label("Title").fill("Delivery times")
+    form.locator("[data-test=save]").click()
+    row = page.locator("[data-test=canned] tr").filter(has_text="/ship")
+    expect(row).to_contain_text("Delivery times")
+    row.get_by_role("button", name="Delete Delivery times").click()
+    page.locator("dialog [data-test=confirm]").click()
+    expect(page.get_by_text("No canned replies yet.")).to_be_visible()
+    with site.api() as api:
+        assert api.get("/api/canned-replies").json() == []

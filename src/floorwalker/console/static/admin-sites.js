@@ -26,7 +26,7 @@ adminPage('admin/sites', 'Sites and keys', (body) => {
 function siteCard(site, fresh, redraw) {
   const rotate = h('button', { type: 'button', class: 'danger', 'data-test': 'rotate', 'aria-label': 'Rotate the keys of ' + site.name }, 'Rotate keys');
   rotate.addEventListener('click', async () => {
-    if (!(await confirmDialog(`Replace the keys of “${site.name}”? The old write key and server key stop working within seconds; update the snippet on your pages.`, 'Rotate keys'))) return;
+    if (!(await confirmDialog(`Replace the keys of “${site.name}”? The old write key, server key and identity secret stop working within seconds; update the snippet on your pages and the secret on your server.`, 'Rotate keys'))) return;
     await act(rotate, async () => {
       const next = await api('POST', `/api/sites/${encodeURIComponent(site.id)}/rotate-keys`);
       showKeys(fresh, next, 'New keys for ' + next.name);
