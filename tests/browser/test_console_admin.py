@@ -424,3 +424,48 @@ def test_canned_replies_are_written_checked_edited_and_deleted(
     expect(page.get_by_text("No canned replies yet.")).to_be_visible()
     with site.api() as api:
         assert api.get("/api/canned-replies").json() == []
+
+
+def test_a_department_gets_business_hours_and_settings_are_saved(
+        site: Live, context: BrowserContext) -> None:
+    page = admin_page(context, site, "departments")
+    expect(page.locator("[data-test=departments] tr[data-key=sales]")).to_contain_text(
+        "Always open")
+    page.get_by_role("link", name="New department").click()
+    form = page.locator("[data-test=department-form]")
+    form.get_by_label("Key").fill("returns")
+    form.get_by_label("Name").fill("Returns desk")
+    form.get_by_label("Always open").uncheck()
+    hours = form.locator("[data-test=hours]")
+    hours.get_by_label("Time zone").fill("Europe/Atlantis")
+    hours.get_by_label("Monday opens (1)").fill("08:30")
+    hours.get_by_label("Monday closes (1)").fill("12:00")
+    hours.get_by_role("button", name="Add opening hours on Monday").click()
+    hours.get_by_label("Monday opens (2)").fill("13:00")
+    hours.get_by_label("Monday closes (2)").fill("17:00")
+    hours.get_by_role("button", name="Copy Monday to Tuesday–Friday").click()
+    hours.get_by_label("Holidays (YYYY-MM-DD, one a line)").fill("2026-12-25")
+    form.locator("[data-test=save]").click()
+    expect(hours).to_contain_text("unknown time zone 'Europe/Atlantis'")
+    assert get(site, "/api/departments/returns").status_code == 404
+    hours.get_by_label("Time zone").fill("Europe/Paris")
+    form.locator("[data-test=save]").click()
+    expect(page.locator("[data-test=departments] tr[data-key=returns]")).to_contain_text(
+        "Mon 08:30–12:00, 13:00–17:00")
+    saved = get(site, "/api/departments/returns").json()["business_hours"]
+    assert saved["time_zone"] == "Europe/Paris" and saved["holidays"] == ["2026-12-25"]
+    assert saved["weekly"]["fri"] == [["08:30", "12:00"], ["13:00", "17:00"]]
+    assert "sat" not in saved["weekly"]
+
+    page.get_by_role("link", name="Settings").click()
+    settings = page.locator("[data-test=settings-form]")
+    settings.get_by_label("Proactive messages per visit, at most").fill("500")
+    settings.locator("[data-test=save]").click()
+    expect(settings.locator("[data-problem-for='$.max_proactive_per_session']")).not_to_be_empty()
+    settings.get_by_label("Proactive messages per visit, at most").fill("3")
+    settings.get_by_label("Sensitive attributes (one a line)").fill("margin\nlifetime_value")
+    settings.locator("[data-test=save]").click()
+    expect(settings).to_contain_text("Settings saved.")
+    doc = get(site, "/api/workspace").json()["settings"]
+    assert doc["max_proactive_per_session"] == 3
+    assert doc["sensitive_attributes"] == ["lifetime_value", "margin"]

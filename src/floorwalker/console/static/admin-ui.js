@@ -88,7 +88,8 @@ export class Form {
     const loose = [];
     const bySink = new Map();
     for (const p of problems) {
-      const path = p.path || '$';
+      // FastAPI's own validation names the body ("$.body.retention_days").
+      const path = (p.path || '$').replace(/^\$\.body(?=[.[]|$)/, '$');
       const sink = this.sinks.find((s) => underPath(path, s.prefix));
       if (sink) {
         if (!bySink.has(sink)) bySink.set(sink, []);
@@ -99,7 +100,7 @@ export class Form {
       if (target) {
         const f = this.fields.get(target);
         f.input.setAttribute('aria-invalid', 'true');
-        f.slot.append(h('span', { class: 'problem' }, problemText(p, target)));
+        f.slot.append(h('span', { class: 'problem' }, problemText({ ...p, path }, target)));
       } else {
         loose.push(p);
       }
