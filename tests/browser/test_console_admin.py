@@ -443,7 +443,7 @@ def test_a_department_gets_business_hours_and_settings_are_saved(
     hours.get_by_role("button", name="Add opening hours on Monday").click()
     hours.get_by_label("Monday opens (2)").fill("13:00")
     hours.get_by_label("Monday closes (2)").fill("17:00")
-    hours.get_by_role("button", name="Copy Monday to Tuesday–Friday").click()
+    hours.get_by_role("button", name="Copy Monday to Tuesday\u2013Friday").click()
     hours.get_by_label("Holidays (YYYY-MM-DD, one a line)").fill("2026-12-25")
     form.locator("[data-test=save]").click()
     expect(hours).to_contain_text("unknown time zone 'Europe/Atlantis'")
@@ -451,7 +451,7 @@ def test_a_department_gets_business_hours_and_settings_are_saved(
     hours.get_by_label("Time zone").fill("Europe/Paris")
     form.locator("[data-test=save]").click()
     expect(page.locator("[data-test=departments] tr[data-key=returns]")).to_contain_text(
-        "Mon 08:30–12:00, 13:00–17:00")
+        "Mon 08:30\u201312:00, 13:00\u201317:00")
     saved = get(site, "/api/departments/returns").json()["business_hours"]
     assert saved["time_zone"] == "Europe/Paris" and saved["holidays"] == ["2026-12-25"]
     assert saved["weekly"]["fri"] == [["08:30", "12:00"], ["13:00", "17:00"]]
