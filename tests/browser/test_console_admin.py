@@ -17,6 +17,11 @@ from floorwalker.rules import preview
 from tests.browser.conftest import Live
 
 ADMIN = "admin@demo.example"
+# Inputs of the page without a label a screen reader could read.
+UNLABELLED = """() => [...document.querySelectorAll('main input, main select, main textarea')]
+  .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                 && !e.getAttribute('aria-labelledby'))
+  .map((e) => e.outerHTML.slice(0, 120))"""
 SAM = "sam@demo.example"
 
 
@@ -340,6 +345,7 @@ def test_the_admin_pages_work_on_a_360_px_phone(site: Live, browser: Browser) ->
         def fits() -> None:
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 360, f"{page.url} is {width} px wide"
+            assert page.evaluate(UNLABELLED) == [], page.url
 
         row = page.locator("[data-test=scenarios] tr[data-key=big_cart]")
         expect(row).to_be_visible()
