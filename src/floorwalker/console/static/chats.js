@@ -127,7 +127,7 @@ class ChatsPage {
         c.assigned_agent_name ? ' · ' + c.assigned_agent_name : '',
         c.queue_position ? ' · #' + c.queue_position + ' in queue' : '',
         ' · ' + when(c.updated_at || c.started_at)),
-      last ? h('span', { class: 'conv-last' }, (last.author === 'agent' ? 'You/agent: ' : '') + last.text) : null,
+      last ? h('span', { class: 'conv-last' }, (last.internal ? 'Note: ' : last.author === 'agent' ? 'Agent: ' : '') + last.text) : null,
       (c.segments || []).length ? h('span', {}, c.segments.slice(0, 3).map((k) => chip(k, this.segments))) : null));
   }
 
@@ -229,6 +229,7 @@ class ChatsPage {
     this.box.addEventListener('input', () => { this.typing(); this.showSuggestions(); });
     clear(this.chatPane, this.header, this.context, this.log, this.typingLine, this.compose);
     this.renderHeader();
+    this.cannedReplies(); // loaded now so a /shortcut works at the first keystroke
   }
 
   renderHeader() {
@@ -248,7 +249,7 @@ class ChatsPage {
         (c.segments || []).length ? h('p', {}, c.segments.map((k) => chip(k, this.segments))) : null),
       h('div', { class: 'row actions' },
         visitorId ? h('a', { href: '#/visitors?v=' + encodeURIComponent(visitorId), class: 'button-like' }, 'Visitor card') : null,
-        !mine && c.status !== 'closed' ? h('button', { type: 'button', 'data-test': 'claim', onclick: () => this.action('claim') }, 'Claim') : null,
+        !mine && state.me.agent_id && c.status !== 'closed' ? h('button', { type: 'button', 'data-test': 'claim', onclick: () => this.action('claim') }, 'Claim') : null,
         c.status !== 'closed' ? h('button', { type: 'button', 'data-test': 'transfer', onclick: () => this.transferDialog() }, 'Transfer') : null,
         c.status !== 'closed' ? h('button', { type: 'button', class: 'danger', 'data-test': 'close-chat', onclick: () => this.action('close') }, 'Close') : null));
   }
@@ -431,8 +432,12 @@ class ChatsPage {
         return [];
       }
     }
+    return this.cannedFor();
+  }
+
+  cannedFor() {
     const dept = this.summary && this.summary.department;
-    return this.canned.filter((r) => !r.department || !dept || r.department === dept);
+    return (this.canned || []).filter((r) => !r.department || !dept || r.department === dept);
   }
 
   async toggleCanned(button) {
@@ -501,20 +506,28 @@ class ChatsPage {
     this.suggest.hidden = !replies.length;
   }
 
-  async onKey(e) {
-    if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
-      const at = this.shortcutAtCursor();
-      if (at && at.word) {
-        const replies = await this.cannedReplies();
-        const exact = replies.find((r) => r.shortcut.toLowerCase() === at.word.toLowerCase())
-          || (e.key === 'Tab' ? replies.find((r) => r.shortcut.toLowerCase().startsWith(at.word.toLowerCase())) : null);
-        if (exact) {
-          await this.insertCanned(exact, at.range);
-          return;
-        }
+  // Enter sends (Shift+Enter: a new line); Enter or Tab right after a /shortcut puts its
+  // canned reply in instead. Decided synchronously, so the key's default can be stopped.
+  onKey(e) {
+    if (e.isComposing) return;
+    if (e.key === 'Escape') { this.suggest.hidden = true; return; }
+    if (!((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab')) return;
+    const at = this.shortcutAtCursor();
+    if (at && at.word && this.canned) {
+      const word = at.word.toLowerCase();
+      const replies = this.cannedFor();
+      const match = replies.find((r) => r.shortcut.toLowerCase() === word)
+        || (e.key === 'Tab' ? replies.find((r) => r.shortcut.toLowerCase().startsWith(word)) : null);
+      if (match) {
+        e.preventDefault();
+        this.insertCanned(match, at.range);
+        return;
       }
     }
-    if (e.key === 'Escape') this.suggest.hidden = true;
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      this.send();
+    }
   }
 
   // --- claim, transfer, close ---------------------------------------------------

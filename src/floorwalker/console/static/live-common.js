@@ -113,7 +113,9 @@ async function reload() {
   pending = [];
   try {
     store.departments = await myDepartments();
-    const views = await Promise.all(['mine', 'queue', 'all'].map(
+    // Accounts without an agents row (admins) have no "mine".
+    const wanted = state.me.agent_id ? ['mine', 'queue', 'all'] : ['queue', 'all'];
+    const views = await Promise.all(wanted.map(
       (view) => api('GET', '/api/conversations?view=' + view + '&limit=100')));
     const fresh = new Map();
     for (const doc of views) for (const c of doc.conversations || []) fresh.set(c.id, c);
