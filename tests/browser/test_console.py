@@ -460,3 +460,41 @@ def test_a_phone_sized_console(live: Live, contexts: Contexts) -> None:
     go(bea, "notifications")
     expect(bea.get_by_label("Play a sound")).to_be_visible()
     fits()
+
+
+def test_an_agent_invites_a_visitor_and_mutes_new_chat_alerts(live: Live,
+                                                              contexts: Contexts) -> None:
+    bea = console(contexts(), live, BEA)
+    go(bea, "notifications")
+    bea.locator("[data-test='show-new_chat']").uncheck()
+    bea.locator("[data-test=save-prefs]").click()
+    expect(bea.locator(".toast")).to_contain_text("saved")
+    go(bea, "visitors")
+    visitor = contexts().new_page()
+    visitor.goto(f"{live.base}/demo/")
+    row = bea.locator("[data-test=visitor-row]")
+    expect(row).to_have_count(1)
+    expect(row.locator("[data-test=current-page]")).to_contain_text("Floorwalker Boots")
+    row.locator("[data-test=open-visitor]").click()
+    bea.locator("[data-test=start-chat]").click()
+    bea.locator("[data-test=invite-text]").fill("Hi, Bea here. Can I help with sizes?")
+    bea.locator("[data-test=send-invite]").click()
+    expect(bea.locator(".toast").filter(has_text="Invitation sent")).to_be_visible()
+    expect(widget(visitor, "invitation-text")).to_contain_text("Can I help with sizes?")
+    answer_invitation(visitor, "Yes, I am between two sizes")
+    # The chat is Bea's (she invited); new-chat alerts are muted, so none rang.
+    expect(bea.locator("[data-test=chats-badge]")).to_have_text("1")
+    bea.wait_for_timeout(500)
+    assert alerts(bea, "new_chat") == []
+    # A later message still alerts (that kind is not muted), with its sound.
+    widget(visitor, "input").fill("Size 38 or 39?")
+    widget(visitor, "send").click()
+    wait_alert(bea, "new_message", "Size 38 or 39?")
+    expect(bea.locator("[data-test=alert-badge]")).to_have_text("1")
+    go(bea, "chats")
+    item = conv_items(bea, 1)
+    expect(item.locator("[data-test=unread]")).to_have_text("2")
+    item.click()
+    expect(chat_message(bea, "Size 38 or 39?")).to_be_visible()
+    expect(item.locator("[data-test=unread]")).to_have_count(0)
+    assert bea.errors == []  # type: ignore[attr-defined]

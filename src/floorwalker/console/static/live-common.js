@@ -134,8 +134,9 @@ async function fetchOne(id) {
   try {
     const doc = await api('GET', '/api/conversations/' + encodeURIComponent(id));
     const known = store.convs.get(id);
-    store.convs.set(id, Object.assign(known || {}, doc.conversation));
-    store.emit({ kind: 'conversation', id, fetched: true });
+    const previous = known ? { ...known } : null;
+    store.convs.set(id, Object.assign(known || { unread: 0 }, doc.conversation));
+    store.emit({ kind: 'conversation', id, fetched: true, isNew: !known, previous });
   } catch (_e) { /* not ours to see */ }
 }
 
@@ -144,9 +145,10 @@ function apply(frame) {
   if (frame.type === 'conversation') {
     const c = frame.conversation;
     const known = store.convs.get(c.id);
+    const previous = known ? { ...known } : null;
     // Frames from the chat layer may carry fewer fields than a summary: merge.
     store.convs.set(c.id, Object.assign(known || { unread: 0 }, c));
-    store.emit({ kind: 'conversation', id: c.id, isNew: !known, previous: known ? { ...known } : null });
+    store.emit({ kind: 'conversation', id: c.id, isNew: !known, previous });
     if (!known && !c.visitor) fetchOne(c.id);
   } else if (frame.type === 'message') {
     const id = frame.conversation_id;

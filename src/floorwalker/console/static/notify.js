@@ -14,7 +14,10 @@ export const KINDS = [
 
 window.fwAlerts = window.fwAlerts || [];
 let unseen = 0;
-const newChatAt = new Map(); // conversation id -> when its new-chat alert was raised
+// Conversation id -> its last seq when a new-chat alert was due: the messages up to there
+// came with the new chat and do not alert again as new messages.
+const newChatSeq = new Map();
+const pendingNew = new Set(); // seen for the first time, waiting for the full summary
 
 function prefs() {
   return state.prefs || { watched_segments: [], muted: [], sound: true, desktop: false };
@@ -130,27 +133,38 @@ store.subscribe((change) => {
   updateBadges();
   if (change.kind === 'conversation') {
     const c = store.convs.get(change.id);
-    if (!c || c.status === 'closed') return;
-    const forMe = store.isMine(c) || store.inMyQueue(c) || (!c.assigned_agent_id && c.status !== 'queued');
-    if (change.isNew && forMe && Date.now() / 1000 - (c.started_at || 0) < 300) {
-      newChatAt.set(c.id, Date.now());
-      raise('new_chat', `New chat from ${nameOf(c)}`, { conversation_id: c.id });
-    } else if (change.previous && store.isMine(c) && !store.isMine(change.previous)) {
-      newChatAt.set(c.id, Date.now());
+    if (!c) return;
+    if (change.isNew) pendingNew.add(c.id);
+    // The chat layer's first frame is not a full summary (no visitor, no routing yet):
+    // wait for the one the routing publishes (or the store fetches).
+    if (!('visitor' in c) || c.status === 'closed') return;
+    const forMe = store.isMine(c) || store.inMyQueue(c);
+    if (pendingNew.has(c.id)) {
+      pendingNew.delete(c.id);
+      if (forMe && Date.now() / 1000 - (c.started_at || 0) < 300) {
+        newChatSeq.set(c.id, c.last_seq || 0);
+        raise('new_chat', `New chat from ${nameOf(c)}`, { conversation_id: c.id });
+      }
+      return;
+    }
+    const before = change.previous;
+    if (!before || !('visitor' in before)) return;
+    if (store.isMine(c) && !store.isMine(before)) {
+      newChatSeq.set(c.id, c.last_seq || 0);
       raise('new_chat', `${nameOf(c)}'s chat is now yours`, { conversation_id: c.id });
-    } else if (change.previous && store.inMyQueue(c) && !store.inMyQueue(change.previous)) {
-      newChatAt.set(c.id, Date.now());
-      raise('new_chat', `${nameOf(c)} is waiting in the ${c.department || ''} queue`.replace('  ', ' '), { conversation_id: c.id });
+    } else if (store.inMyQueue(c) && !store.inMyQueue(before)) {
+      newChatSeq.set(c.id, c.last_seq || 0);
+      raise('new_chat', `${nameOf(c)} is waiting in the ${c.department ? c.department + ' ' : ''}queue`, { conversation_id: c.id });
     }
   } else if (change.kind === 'message') {
     const m = change.frame.message || {};
     if (m.author !== 'visitor' || m.internal) return;
     const c = store.convs.get(change.id);
-    if (!c) return;
-    const forMe = store.isMine(c) || store.inMyQueue(c) || !c.assigned_agent_id;
-    if (!forMe) return;
+    // A message of a chat still being routed comes with its new-chat alert.
+    if (!c || pendingNew.has(c.id) || !('visitor' in c)) return;
+    if (!store.isMine(c) && !store.inMyQueue(c)) return;
     const looking = store.openId === c.id && document.visibilityState === 'visible' && document.hasFocus();
-    if (looking || Date.now() - (newChatAt.get(c.id) || 0) < 3000) return;
+    if (looking || (newChatSeq.get(c.id) || 0) >= (change.frame.seq || 0)) return;
     raise('new_message', `${nameOf(c)}: ${m.text}`.slice(0, 200), { conversation_id: c.id });
   }
 });
