@@ -486,10 +486,22 @@ def test_an_agent_invites_a_visitor_and_mutes_new_chat_alerts(live: Live,
     expect(bea.locator("[data-test=chats-badge]")).to_have_text("1")
     bea.wait_for_timeout(500)
     assert alerts(bea, "new_chat") == []
-    # A later message still alerts (that kind is not muted), with its sound.
+    # Desktop notifications on (the browser allows them), and the console's tab hidden.
+    bea.context.grant_permissions(["notifications"], origin=live.base)
+    go(bea, "notifications")
+    bea.locator("[data-test=pref-desktop]").check()
+    expect(bea.locator("[data-test=permission]")).to_have_text(" (allowed)")
+    bea.locator("[data-test=save-prefs]").click()
+    expect(bea.locator(".toast").filter(has_text="saved")).to_be_visible()
+    go(bea, "visitors")
+    bea.evaluate("Object.defineProperty(document, 'hidden', {configurable: true, get: () => true})")
+    # A later message still alerts (that kind is not muted), with its sound and a desktop
+    # notification.
     widget(visitor, "input").fill("Size 38 or 39?")
     widget(visitor, "send").click()
     wait_alert(bea, "new_message", "Size 38 or 39?")
+    assert [a["desktop"] for a in alerts(bea, "new_message")] == [True]
+    bea.evaluate("delete document.hidden")
     expect(bea.locator("[data-test=alert-badge]")).to_have_text("1")
     go(bea, "chats")
     item = conv_items(bea, 1)

@@ -2,7 +2,7 @@
 // export one as text or all matching as CSV, and a chart of chats per day with the average
 // rating (docs/console.md). Filters live in the address (#/history?q=...&segment=...).
 import { api, clear, errorText, h, navigate, route, when } from './core.js';
-import { catalog, chip, label, segmentMap, svg } from './live-common.js';
+import { catalog, chip, foldable, label, segmentMap, svg } from './live-common.js';
 
 const FILTERS = ['q', 'segment', 'agent', 'department', 'scenario', 'from', 'to', 'rating', 'status'];
 
@@ -79,7 +79,7 @@ class HistoryPage {
     this.transcript = h('aside', { class: 'transcript card', hidden: true, 'aria-label': 'Transcript', 'data-test': 'transcript' });
     this.layout = h('div', { class: 'split' },
       h('section', { class: 'history-list', 'aria-label': 'Conversations' },
-        h('h1', {}, 'History'), this.chartBox, this.form, h('div', { class: 'row' }, this.count, this.csv),
+        h('h1', {}, 'History'), this.chartBox, foldable('Search and filters', this.form), h('div', { class: 'row' }, this.count, this.csv),
         h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
           h('thead', {}, h('tr', {}, ['Started', 'Visitor', 'Agent', 'Department', 'Scenario', 'Segments', 'Rating', 'Last message']
             .map((t) => h('th', { scope: 'col' }, t)))),

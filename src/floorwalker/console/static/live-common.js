@@ -50,6 +50,12 @@ export function chip(seg, segments) {
   }, name);
 }
 
+// Filters fold away on a phone (open on wider screens) so the list comes first.
+export function foldable(title, body) {
+  const open = !window.matchMedia || window.matchMedia('(min-width: 701px)').matches;
+  return h('details', { class: 'fold', open }, h('summary', {}, title), body);
+}
+
 export function label(text, control) {
   return h('label', {}, text, control);
 }

@@ -3,7 +3,7 @@
 import {
   api, clear, duration, errorText, flag, h, money, route, socket, toast, when,
 } from './core.js';
-import { catalog, chip, label, segmentMap, svg } from './live-common.js';
+import { catalog, chip, foldable, label, svg } from './live-common.js';
 
 // Filters survive leaving the page and coming back.
 const filters = { segment: '', department: '', page: '', sort: 'time_on_site' };
@@ -95,7 +95,7 @@ class VisitorsPage {
           .map((t) => h('th', { scope: 'col', class: EXTRA.has(t) ? 'extra' : null }, t)))),
       this.tbody));
     this.listPane = h('section', { class: 'visitor-list', 'aria-label': 'Live visitors' },
-      h('h1', {}, 'Visitors on the site'), this.form, this.summary, this.chart, this.table);
+      h('h1', {}, 'Visitors on the site'), foldable('Filters and sorting', this.form), this.summary, this.chart, this.table);
     this.cardPane = h('aside', { class: 'visitor-card card', 'aria-label': 'Visitor card', hidden: true, 'data-test': 'visitor-card' });
     this.layout = h('div', { class: 'split' }, this.listPane, this.cardPane);
     clear(this.view, this.layout);
