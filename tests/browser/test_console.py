@@ -293,6 +293,8 @@ def test_watched_segment_chat_transfer_and_history(live: Live, contexts: Context
     bea.locator("[data-test=history-search]").click()
     rows = bea.locator("[data-test=history-row]")
     expect(rows).to_have_count(1)
+    expect(rows.first.locator("[data-segment='high_value_cart']")).to_have_attribute(
+        "title", "High-value cart")
     rows.first.locator("[data-test=history-open]").click()
     transcript = bea.locator("[data-test=transcript]")
     expect(transcript.locator("[data-test=transcript-message][data-internal=true]")

@@ -266,7 +266,7 @@ class ChatsPage {
     }
     const bits = [
       ['Scenario', scenarioName], ['Trigger', ctx.trigger], ['Search term', ctx.search_term],
-      ['Coupon', ctx.coupon], ['FAQ', ctx.title], ['Invitation', ctx.text],
+      ['Coupon', ctx.coupon], ['Title', ctx.title], ['Invitation', ctx.text],
     ].filter(([, v]) => v);
     if (!bits.length) {
       clear(this.context, h('p', { class: 'muted' }, 'Started by the visitor.'));

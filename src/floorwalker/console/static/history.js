@@ -32,6 +32,8 @@ class HistoryPage {
     this.params = params;
     this.stopped = false;
     this.segments = new Map();
+    // Chips need the segments' names and colours before the first rows are drawn.
+    this.ready = segmentMap().then((m) => { this.segments = m; });
     this.build();
     this.fillSelects();
     this.search();
@@ -97,9 +99,8 @@ class HistoryPage {
       for (const item of items) sel.append(h('option', { value: item[value] }, item[text] || item[value]));
     };
     try {
-      const [segments, agents, departments, scenarios, segMap] = await Promise.all([
-        catalog('segments'), catalog('agents'), catalog('departments'), catalog('scenarios'), segmentMap()]);
-      this.segments = segMap;
+      const [segments, agents, departments, scenarios] = await Promise.all([
+        catalog('segments'), catalog('agents'), catalog('departments'), catalog('scenarios')]);
       add(this.selects.segment, segments, 'key', 'name');
       add(this.selects.agent, agents, 'id', 'name');
       add(this.selects.department, departments, 'key', 'name');
@@ -117,6 +118,7 @@ class HistoryPage {
     else clear(this.tbody, h('tr', {}, h('td', { colspan: 8, class: 'loading' }, 'Searching…')));
     try {
       const doc = await api('GET', '/api/conversations?' + q);
+      await this.ready;
       if (this.stopped) return;
       if (!before) { clear(this.tbody); this.shown = 0; }
       const items = doc.conversations || [];
