@@ -19,6 +19,8 @@ from floorwalker.accounts import api as accounts_api
 from floorwalker.admin import api as admin_api
 from floorwalker.admin import lookups as lookups_api
 from floorwalker.bus import MemoryBus
+from floorwalker.chat import api as chat_api
+from floorwalker.chat import canned as chat_canned
 from floorwalker.chat import protocol as chat_protocol
 from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
@@ -46,6 +48,7 @@ from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.ops.retention import RetentionTask
 from floorwalker.profiles import api as profiles_api
 from floorwalker.rules import api as rules_api
+from floorwalker.rules import preview as rules_preview
 from floorwalker.rules.runtime import Rules, TimerLoop
 from floorwalker.services import Services
 from floorwalker.store.engine import make_engine
@@ -239,6 +242,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_routes.router)
     app.include_router(console_routes.router)
     app.include_router(console_api.router)
+    app.include_router(chat_api.router)
+    app.include_router(chat_canned.router)
+    app.include_router(rules_preview.router)
     app.include_router(demo_routes.router)
     app.include_router(ops_routes.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -103,10 +103,15 @@ class Desk:
 
     # -- publishing --------------------------------------------------------------------
 
-    async def publish(self, changes: routing.Changes) -> None:
-        """Frames for what a routing step changed (call after commit)."""
+    async def publish(self, changes: routing.Changes,
+                      posted: list[tuple[str, bytes]] | None = None) -> None:
+        """Frames for what a routing step changed (call after commit): the conversations'
+        summaries first, then ``posted`` (the frames of the message that caused it), then
+        routing's own messages and the agents' presence."""
         ws = changes.workspace_id
         if not (changes.conversations or changes.messages or changes.agents):
+            for channel, data in posted or ():
+                await self.bus.publish(channel, data)
             return
         rs = await self.rules(ws)
         async with self.engine.connect() as conn:
@@ -116,12 +121,14 @@ class Desk:
             docs = await summaries(conn, rs, rows)
             if changes.agents:
                 await self.router.refresh_load(conn, ws, changes.agents)
-        for channel, data in routing.message_frames(ws, changes.messages):
-            await self.bus.publish(channel, data)
         for row, doc in zip(rows, docs, strict=True):
             await self.bus.publish(p.agents_channel(ws), p.frame("conversation", conversation=doc))
             await self.bus.publish(p.conversation_channel(row.id), p.frame(
                 "conversation", conversation=visitor_conversation_view(row)))
+        for channel, data in posted or ():
+            await self.bus.publish(channel, data)
+        for channel, data in routing.message_frames(ws, changes.messages):
+            await self.bus.publish(channel, data)
         for agent_id in changes.agents:
             await self._presence_frame(ws, agent_id)
         for row in rows:

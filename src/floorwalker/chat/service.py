@@ -221,10 +221,8 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     rows.append(row)
     conv_now = (await conn.execute(select(conversations).where(
         conversations.c.id == conv_id))).first()
+    # The agents' "conversation" frame (a full summary) comes from routing (chat/desk.py).
     frames: list[tuple[str, bytes]] = []
-    if new_conv is not None:
-        frames.append((p.agents_channel(viewer.workspace_id),
-                       p.frame("conversation", conversation=conversation_view(conv_now))))
     for r in rows:
         msg = p.frame("message", conversation_id=conv_id, seq=r["seq"],
                       message=message_view(_RowView(**r)))
@@ -286,7 +284,7 @@ async def mark_read(conn: AsyncConnection, viewer: Viewer, frame: p.Read) -> byt
 
 async def close_conversation(conn: AsyncConnection, viewer: Viewer,
                              conversation_id: str) -> tuple[Any, list[tuple[str, bytes]]]:
-    """Close a conversation (agents only); returns it and the frames to publish."""
+    """Close a conversation (agents only); returns it and the visitor's frame to publish."""
     if viewer.kind != "agent":
         raise ApiError(403, "forbidden", "Only an agent closes a conversation.")
     row = await get_conversation(conn, viewer, conversation_id)
@@ -295,9 +293,8 @@ async def close_conversation(conn: AsyncConnection, viewer: Viewer,
         await conn.execute(update(conversations).where(conversations.c.id == row.id).values(
             status="closed", closed_at=now, updated_at=now))
     row = await get_conversation(conn, viewer, conversation_id)
+    # Agents get the full summary from the desk (chat/desk.py) after commit.
     return row, [
-        (p.agents_channel(viewer.workspace_id),
-         p.frame("conversation", conversation=conversation_view(row))),
         (p.conversation_channel(row.id),
          p.frame("conversation", conversation=visitor_conversation_view(row)))]
 

@@ -231,8 +231,7 @@ class Connection:
             if frame.decision_id:
                 svc.rules.engine.outstanding.close(frame.decision_id)
         await self.send(posted.ack)
-        await service.publish(svc.bus, posted.frames)
-        await svc.desk.publish(routed)
+        await svc.desk.publish(routed, posted.frames)
 
     async def _decision_response(self, frame: p.DecisionResponse) -> None:
         from floorwalker.engage.api import record_response

@@ -106,9 +106,9 @@ export function toast(text, kind = 'info') {
 // Render an ApiError next to a form (its problems when the server listed them).
 export function errorText(err) {
   if (!(err instanceof ApiError)) return String(err && err.message || err);
-  const problems = err.details && (err.details.problems || err.details.errors);
+  const problems = err.details && (err.details.details || err.details.problems);
   if (Array.isArray(problems) && problems.length) {
-    return err.message + ' ' + problems.map((p) => (p.path ? p.path + ': ' : '') + (p.message || p)).join('; ');
+    return err.message + ' ' + problems.map((p) => (p.path ? p.path + ': ' : '') + (p.problem || p.message || p)).join('; ');
   }
   return err.message + ' (' + err.code + ')';
 }
