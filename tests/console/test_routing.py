@@ -139,7 +139,7 @@ def test_transfer_to_an_agent_claim_close_and_reopen(desk: Desk) -> None:
 
 
 def test_transfer_errors(desk: Desk) -> None:
-    ws, conv_id = start_chat(desk, "v1")
+    _ws, conv_id = start_chat(desk, "v1")
     cases = [({"department": "nope"}, 404, "department_not_found"),
              ({"agent_id": desk.sam.account["agent_id"]}, 409, "agent_offline"),
              ({}, 422, "invalid_transfer"),
@@ -165,7 +165,7 @@ def test_status_is_the_agents_own(desk: Desk) -> None:
         r = desk.sam.put("/api/me/status", {"status": "away"})
         assert r.json()["status"] == "away"
         # Away: new chats are not given to sam.
-        ws, conv_id = start_chat(desk, "v1")
+        _ws, conv_id = start_chat(desk, "v1")
         assert conversation(desk, conv_id)["conversation"]["status"] == "queued"
         sam.send_json({"type": "status", "status": "online"})
         frame = until(sam, "conversation", limit=60)
