@@ -33,6 +33,11 @@ def test_nobody_online_queues_and_the_visitor_is_told(desk: Desk) -> None:
     assert "number 1 in the queue" in texts[2]
     doc = conversation(desk, conv_id)["conversation"]
     assert (doc["status"], doc["department"], doc["queue_position"]) == ("queued", "sales", 1)
+    # The agent will see what started it: the invitation and the event with its properties.
+    assert doc["context"]["text"] == "Can I help with sizes?"
+    assert doc["context"]["event"] == {"name": "need_help", "properties": {"topic": "sizes"}}
+    # The list preview is what the visitor said, not the queue notice.
+    assert (doc["last_message"]["author"], doc["last_message"]["text"]) == ("visitor", "hello")
     # The queue is visible to sales members, with the visitor's place.
     queue = desk.sam.get("/api/conversations", params={"view": "queue"}).json()
     assert [c["id"] for c in queue["conversations"]] == [conv_id]

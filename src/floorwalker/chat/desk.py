@@ -39,15 +39,18 @@ async def summaries(conn: AsyncConnection, rs: RuleSet, rows: list[Any]) -> list
         email = profile.attributes.get("email")
         people[vid] = {"id": vid, "name": visitor_name(profile),
                        "email": email if isinstance(email, str) else None}
+    # The preview: the last thing the visitor or an agent said (not system lines or notes).
+    said = select(messages.c.conversation_id, func.max(messages.c.seq).label("seq")).where(
+        messages.c.conversation_id.in_(ids), messages.c.author.in_(("visitor", "agent")),
+        messages.c.internal.is_(False)).group_by(messages.c.conversation_id).subquery()
     last: dict[str, dict[str, Any]] = {}
     for row in await conn.execute(
             select(messages.c.conversation_id, messages.c.author, messages.c.text,
-                   messages.c.created_at, messages.c.internal)
-            .join(conversations, and_(conversations.c.id == messages.c.conversation_id,
-                                      conversations.c.last_seq == messages.c.seq))
-            .where(messages.c.conversation_id.in_(ids))):
+                   messages.c.created_at, messages.c.name)
+            .join(said, and_(said.c.conversation_id == messages.c.conversation_id,
+                             said.c.seq == messages.c.seq))):
         last[row.conversation_id] = {"author": row.author, "text": row.text[:300],
-                                     "created_at": row.created_at, "internal": row.internal}
+                                     "created_at": row.created_at, "name": row.name}
     unread: dict[str, int] = dict((cid, int(n)) for cid, n in await conn.execute(
         select(messages.c.conversation_id, func.count())
         .join(conversations, conversations.c.id == messages.c.conversation_id)

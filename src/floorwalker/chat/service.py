@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from floorwalker.bus import Bus
 from floorwalker.chat import protocol as p
 from floorwalker.errors import ApiError
-from floorwalker.store.tables import conversations, decisions, messages, scenarios
+from floorwalker.store.tables import conversations, decisions, events, messages, scenarios
 
 ENCODE = msgspec.json.Encoder()
 
@@ -147,6 +147,32 @@ async def _existing(conn: AsyncConnection, workspace_id: str, key: str) -> Poste
     return Posted(ack, row.conversation_id, None, [])
 
 
+CONTEXT_KEYS = 30
+CONTEXT_TEXT = 300
+
+
+async def _trigger_event(conn: AsyncConnection, visitor_id: str, trigger: str | None,
+                         at: float) -> dict[str, Any] | None:
+    """The event that fired the invitation ("event:search" -> the visitor's last search at
+    that moment): the agent sees its search term, coupon code, FAQ question..."""
+    if not trigger or not trigger.startswith("event:"):
+        return None
+    name = trigger.split(":", 1)[1]
+    row = (await conn.execute(select(events.c.properties).where(
+        events.c.visitor_id == visitor_id, events.c.name == name,
+        events.c.received_at <= at + 1).order_by(events.c.id.desc()).limit(1))).first()
+    if row is None:
+        return None
+    props = msgspec.json.decode(row.properties)
+    shown: dict[str, Any] = {}
+    for key, value in list(props.items())[:CONTEXT_KEYS]:
+        if isinstance(value, str):
+            shown[key] = value[:CONTEXT_TEXT]
+        elif isinstance(value, int | float | bool) or value is None:
+            shown[key] = value
+    return {"name": name, "properties": shown}
+
+
 async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
                  now: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Create a conversation (from an invitation when ``decision_id`` names one)."""
@@ -163,6 +189,9 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
             context_doc = {k: payload[k] for k in ("type", "text", "coupon", "title", "url")
                            if k in payload}
             context_doc["trigger"] = dec.trigger
+            event = await _trigger_event(conn, viewer.visitor_id, dec.trigger, dec.created_at)
+            if event is not None:
+                context_doc["event"] = event
             if payload.get("text"):
                 opening.append((payload["text"], payload.get("agent_name")))
             definition = (await conn.execute(select(scenarios.c.definition).where(
