@@ -264,9 +264,13 @@ class ChatsPage {
         if (found && found.name) scenarioName = found.name;
       } catch (_e) { /* the key will do */ }
     }
+    const props = (ctx.event && ctx.event.properties) || {};
     const bits = [
-      ['Scenario', scenarioName], ['Trigger', ctx.trigger], ['Search term', ctx.search_term],
-      ['Coupon', ctx.coupon], ['Title', ctx.title], ['Invitation', ctx.text],
+      ['Scenario', scenarioName], ['Trigger', ctx.trigger],
+      ['Search term', props.search_term || props.query || props.q],
+      ['Coupon', ctx.coupon || props.coupon], ['Payment method', props.payment_method],
+      ['FAQ', props.question || props.faq_title || props.title], ['Title', ctx.title],
+      ['Invitation', ctx.text],
     ].filter(([, v]) => v);
     if (!bits.length) {
       clear(this.context, h('p', { class: 'muted' }, 'Started by the visitor.'));

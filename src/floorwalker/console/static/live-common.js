@@ -161,11 +161,15 @@ function apply(frame) {
     const m = frame.message;
     const c = store.convs.get(id);
     if (c) {
+      // A summary already counts the messages up to its last_seq: only newer ones add.
+      const fresh = (frame.seq || 0) > (c.last_seq || 0);
       c.last_seq = Math.max(c.last_seq || 0, frame.seq || 0);
       c.updated_at = m.created_at || c.updated_at;
-      if (!m.internal) c.last_message = { author: m.author, text: m.text, created_at: m.created_at };
+      if (fresh && !m.internal && m.author !== 'system') {
+        c.last_message = { author: m.author, text: m.text, created_at: m.created_at, name: m.name };
+      }
       const viewing = store.openId === id && document.visibilityState === 'visible';
-      if (m.author === 'visitor' && !viewing) c.unread = (c.unread || 0) + 1;
+      if (fresh && m.author === 'visitor' && !viewing) c.unread = (c.unread || 0) + 1;
     } else {
       fetchOne(id);
     }
