@@ -155,11 +155,9 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
             out.print("  admin token     created at first start; "
                       "`floorwalker token create --workspace demo` makes another")
         out.print(f"  demo shop       {base}/demo/   (log in as ann@example.com)")
-        out.print(f"  agent console   {base}/console/   workspace 'demo', password "
-                  f"'{DEMO_PASSWORD}' for:")
-        out.print("                  sam@demo.example (agent, Sales), "
-                  "bea@demo.example (agent, Billing and Support),")
-        out.print("                  admin@demo.example (admin)")
+        out.print(f"  agent console   {base}/console/   (workspace demo)")
+        out.print("  console logins  sam@demo.example (Sales), bea@demo.example (Billing),")
+        out.print(f"                  admin@demo.example (admin); password {DEMO_PASSWORD}")
         out.print(f"  API docs        {base}/docs")
         out.print(f"  try it          curl -u {info['write_key']}: {base}/v1/track "
                   "-H 'content-type: application/json' "
