@@ -23,6 +23,10 @@ class SendMessage(_Frame, tag="message", frozen=True):
     conversation_id: str | None = None
     decision_id: str | None = None
     internal: bool = False
+    # The pre-chat form's answers (field key -> text), kept on a conversation it starts.
+    # Any values here so that a bad one gets ``invalid_form`` with the client_id
+    # (chat/service.py checks it), not a bare ``invalid_frame``.
+    form: dict[str, Any] | None = None
 
 
 class Resume(_Frame, tag="resume", frozen=True):

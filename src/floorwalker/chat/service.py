@@ -7,6 +7,7 @@ takes the conversation's next sequence number, so a client that reconnects asks 
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -125,6 +126,25 @@ def _check_text(frame: p.SendMessage) -> str:
     return text
 
 
+FORM_KEYS = 20
+FORM_TEXT = 2000
+FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def check_form(form: dict[str, Any] | None) -> dict[str, str] | None:
+    """The pre-chat form of a message frame, or ``invalid_form``."""
+    if form is None:
+        return None
+    if len(form) > FORM_KEYS or not all(
+            FORM_KEY.fullmatch(k) and isinstance(v, str) and len(v) <= FORM_TEXT
+            and "\x00" not in v for k, v in form.items()):
+        raise ApiError(422, "invalid_form",
+                       f"form holds at most {FORM_KEYS} answers: keys of a-z, 0-9 and _ "
+                       f"(1-40, starting with a letter), values of at most {FORM_TEXT} "
+                       "characters of text.")
+    return {k: str(v) for k, v in form.items()}
+
+
 @dataclass(slots=True)
 class Posted:
     """The outcome of posting a message: the ack and the frames to publish."""
@@ -174,10 +194,13 @@ async def _trigger_event(conn: AsyncConnection, visitor_id: str, trigger: str | 
 
 
 async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
-                 now: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Create a conversation (from an invitation when ``decision_id`` names one)."""
+                 now: float, form: dict[str, str] | None = None,
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Create a conversation (from an invitation when ``decision_id`` names one); the
+    pre-chat ``form`` goes into its context for the agent."""
     assert viewer.visitor_id
-    department = scenario_key = context_doc = None
+    department = scenario_key = None
+    context_doc: dict[str, Any] | None = None
     opening: list[tuple[str, str | None]] = []
     if decision_id:
         dec = (await conn.execute(select(decisions).where(
@@ -201,6 +224,9 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
                 department = msgspec.json.decode(definition).get("department")
             await conn.execute(update(decisions).where(decisions.c.id == decision_id).values(
                 response="replied", responded_at=now))
+    if form:
+        context_doc = context_doc or {}
+        context_doc["prechat"] = form
     conv_id = "c_" + secrets.token_hex(10)
     conv: dict[str, Any] = {"id": conv_id, "workspace_id": viewer.workspace_id,
             "visitor_id": viewer.visitor_id, "anonymous_id": viewer.anonymous_id,
@@ -222,6 +248,7 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     """Store a message (starting a conversation if needed); the caller commits, then
     sends ``ack`` and publishes ``frames``. A repeated ``client_id`` changes nothing."""
     text = _check_text(frame)
+    form = check_form(frame.form)
     key = f"{viewer.kind[0]}:{frame.client_id}"
     again = await _existing(conn, viewer.workspace_id, key)
     if again is not None:
@@ -241,7 +268,7 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     else:
         if viewer.kind != "visitor":
             raise ApiError(422, "conversation_required", "Name the conversation to answer.")
-        new_conv, rows = await _start(conn, viewer, frame.decision_id, now)
+        new_conv, rows = await _start(conn, viewer, frame.decision_id, now, form)
         conv_id = new_conv["id"]
     author = "agent" if viewer.kind == "agent" else "visitor"
     row = await _insert_message(conn, conv_id, viewer.workspace_id, author, text, now,

@@ -9,7 +9,7 @@
   var K = ['chat', 'launch', 'close', 'dismiss', 'ph', 'send', 'typing', 'typingA', 'sending', 'sent',
     'read', 'failed', 'unread', 'reconnecting', 'reply', 'replyPh', 'copy', 'copied', 'code', 'more',
     'call', 'faq', 'email', 'thanks', 'pre', 'name', 'phone', 'start', 'rate', 'star', 'comment',
-    'found', 'yes', 'no', 'rateThanks', 'ended'];
+    'found', 'yes', 'no', 'rateThanks', 'ended', 'question', 'req', 'badEmail'];
   var L = {
     en: ['Chat', 'Chat with us', 'Close chat', 'Dismiss', 'Write a message…', 'Send', '{n} is typing…',
       'Typing…', 'Sending…', 'Sent', 'Read', 'Not sent. Retry', '{n} unread', 'Reconnecting…', 'Reply',
@@ -17,7 +17,8 @@
       'E-mail', 'Thank you!', 'Before we start, please introduce yourself', 'Name', 'Phone',
       'Start chat', 'How was the chat?', '{n} out of 5', 'Comment (optional)',
       'Did you find what you were looking for?', 'Yes', 'No', 'Thank you for your feedback!',
-      'The conversation has ended.'],
+      'The conversation has ended.', 'Your question', 'Please fill in this field.',
+      'Please enter a valid e-mail address.'],
     fr: ['Discussion', 'Discuter avec nous', 'Fermer la discussion', 'Ignorer', 'Écrivez un message…',
       'Envoyer', '{n} écrit…', 'En train d’écrire…', 'Envoi…', 'Envoyé', 'Lu', 'Non envoyé. Réessayer',
       '{n} non lu(s)', 'Reconnexion…', 'Répondre', 'Posez votre question…', 'Copier', 'Copié !',
@@ -25,7 +26,8 @@
       'Avant de commencer, présentez-vous', 'Nom', 'Téléphone', 'Démarrer la discussion',
       'Comment s’est passée la discussion ?', '{n} sur 5', 'Commentaire (facultatif)',
       'Avez-vous trouvé ce que vous cherchiez ?', 'Oui', 'Non', 'Merci pour votre avis !',
-      'La discussion est terminée.'],
+      'La discussion est terminée.', 'Votre question', 'Veuillez remplir ce champ.',
+      'Veuillez saisir une adresse e-mail valide.'],
     de: ['Chat', 'Chatten Sie mit uns', 'Chat schließen', 'Ausblenden', 'Nachricht schreiben…',
       'Senden', '{n} schreibt…', 'Schreibt…', 'Wird gesendet…', 'Gesendet', 'Gelesen',
       'Nicht gesendet. Erneut versuchen', '{n} ungelesen', 'Verbindung wird wiederhergestellt…',
@@ -33,21 +35,24 @@
       'Hilfe', 'E-Mail', 'Vielen Dank!', 'Bevor wir beginnen: Bitte stellen Sie sich kurz vor', 'Name',
       'Telefon', 'Chat starten', 'Wie war der Chat?', '{n} von 5', 'Kommentar (optional)',
       'Haben Sie gefunden, wonach Sie gesucht haben?', 'Ja', 'Nein', 'Danke für Ihr Feedback!',
-      'Das Gespräch wurde beendet.'],
+      'Das Gespräch wurde beendet.', 'Ihre Frage', 'Bitte füllen Sie dieses Feld aus.',
+      'Bitte geben Sie eine gültige E-Mail-Adresse ein.'],
     ru: ['Чат', 'Напишите нам', 'Закрыть чат', 'Скрыть', 'Напишите сообщение…', 'Отправить',
       '{n} печатает…', 'Печатает…', 'Отправка…', 'Отправлено', 'Прочитано', 'Не отправлено. Повторить',
       'Непрочитанных: {n}', 'Переподключение…', 'Ответить', 'Задайте вопрос…', 'Копировать',
       'Скопировано!', 'Ваш код', 'Подробнее', 'Позвонить {n}', 'Справка', 'Эл. почта', 'Спасибо!',
       'Прежде чем начать, представьтесь', 'Имя', 'Телефон', 'Начать чат', 'Как прошёл чат?',
       '{n} из 5', 'Комментарий (необязательно)', 'Вы нашли то, что искали?', 'Да', 'Нет',
-      'Спасибо за отзыв!', 'Разговор завершён.'],
+      'Спасибо за отзыв!', 'Разговор завершён.', 'Ваш вопрос', 'Заполните это поле.',
+      'Введите правильный адрес эл. почты.'],
     nl: ['Chat', 'Chat met ons', 'Chat sluiten', 'Verbergen', 'Typ een bericht…', 'Versturen',
       '{n} typt…', 'Typt…', 'Versturen…', 'Verstuurd', 'Gelezen', 'Niet verstuurd. Opnieuw proberen',
       '{n} ongelezen', 'Opnieuw verbinden…', 'Beantwoorden', 'Stel uw vraag…', 'Kopiëren',
       'Gekopieerd!', 'Uw code', 'Meer lezen', 'Bel {n}', 'Helpcentrum', 'E-mail', 'Bedankt!',
       'Stel uzelf even voor voordat we beginnen', 'Naam', 'Telefoon', 'Chat starten',
       'Hoe was de chat?', '{n} van 5', 'Opmerking (optioneel)', 'Heeft u gevonden wat u zocht?', 'Ja',
-      'Nee', 'Bedankt voor uw feedback!', 'Het gesprek is beëindigd.']
+      'Nee', 'Bedankt voor uw feedback!', 'Het gesprek is beëindigd.', 'Uw vraag', 'Vul dit veld in.',
+      'Vul een geldig e-mailadres in.']
   };
   function langOf(tag) {
     var base = String(tag || '').toLowerCase().split(/[-_]/)[0];
@@ -111,7 +116,7 @@
     '.coupon code{flex:1;font-family:ui-monospace,Menlo,monospace;font-size:16px;font-weight:700;letter-spacing:.05em}' +
     '.msg .coupon *{color:inherit}.coupon .lbl{font-size:12px;opacity:.8}' +
     'a{color:var(--c)}.extra{padding:10px 12px;border-top:1px solid #e3e5ea;background:#fff;display:flex;flex-direction:column;gap:8px}' +
-    'label{display:flex;flex-direction:column;gap:3px;font-size:13px}.stars{display:flex;gap:4px}.stars .btn{padding:6px 10px}' +
+    'label{display:flex;flex-direction:column;gap:3px;font-size:13px}.err{color:#b42318;font-size:12px}[aria-invalid=true]{border-color:#b42318}.stars{display:flex;gap:4px}.stars .btn{padding:6px 10px}' +
     '@media (max-width:480px){.box{right:0;left:0;width:100%;max-width:100%;border-radius:12px 12px 0 0;bottom:0}' +
     '.open .launcher{display:none}.bubble{width:auto;left:8px;right:8px;bottom:84px;border-radius:12px}.panel{height:85vh;height:85dvh}.popup{max-height:85vh}}' +
     '@media (prefers-reduced-motion:no-preference){.box{animation:fwin .18s ease-out}@keyframes fwin{from{opacity:0;transform:translateY(8px)}}}';
@@ -298,7 +303,7 @@
     }
     S.unread = 0; badge(); showExtra(); scroll(); markRead(); save();
     ui.deck.hidden = true; // cards wait behind the open panel
-    if (user) (ui.compose.hidden && ui.extra.querySelector('input') || ui.input).focus();
+    if (user) (ui.compose.hidden && ui.extra.querySelector('input,textarea') || ui.input).focus();
   }
   function closePanel(user) {
     if (ui.panel.hidden) return;
@@ -409,7 +414,8 @@
       if (!o.conversation_id && i > 0) break;
       if (o.conn !== S._conn) {
         o.conn = S._conn;
-        send({ type: 'message', client_id: o.client_id, text: o.text, conversation_id: o.conversation_id || null, decision_id: o.decision_id || null });
+        send({ type: 'message', client_id: o.client_id, text: o.text, conversation_id: o.conversation_id || null, decision_id: o.decision_id || null,
+          form: o.conversation_id ? undefined : S.form || undefined });
       }
       if (!o.conversation_id) break;
     }
@@ -596,6 +602,7 @@
     S.outbox.forEach(function (x) { if (x.client_id === f.client_id) o = x; });
     var cid = f.conversation_id;
     if (cid) {
+      S.form = null; // it went with the message that started the conversation
       if (!activeOpen()) S.active = cid;
       if (o && !o.conversation_id) {
         // The conversation now exists: the messages queued after this one belong to it.
@@ -645,6 +652,7 @@
   }
   function error(f) {
     if (!f.client_id) return;
+    if (f.code === 'invalid_form') S.form = null; // a retry starts the chat without it
     var m = find(function (x) { return x.c === f.client_id && x.a === 'visitor'; });
     dropOut(f.client_id);
     if (m && m.s == null) { m.st = 'failed'; update(m); }
@@ -653,8 +661,13 @@
   }
 
   // ---- pre-chat form and post-chat survey (in the panel, above the input) -------------------
-  var PRE = (core.cfg.prechat || '').split(',').map(function (s) { return s.trim().toLowerCase(); })
-    .filter(function (s) { return /^(name|email|phone)$/.test(s); });
+  // data-prechat="name,email*,question,order_number:Order number": key[:label], * = required.
+  var PRE = [], BUILT = { name: ['text', 'name'], email: ['email', 'email'], phone: ['tel', 'tel'], question: 0 };
+  (core.cfg.prechat || '').split(',').forEach(function (s) {
+    var m = /^([a-z][a-z0-9_]{0,39})(\*?)(?::(.*?))?(\*?)$/i.exec(s.trim()), k = m && m[1].toLowerCase();
+    if (m && PRE.length < 20 && !PRE.some(function (f) { return f.k === k; }))
+      PRE.push({ k: k, l: (m[3] || '').trim().slice(0, 100), r: !!(m[2] || m[4]) });
+  });
   function prechatNeeded() {
     return PRE.length > 0 && core.read('pc') !== '1' && !S.order.length && !activeOpen();
   }
@@ -667,34 +680,47 @@
     if (S.survey && S.surveyed.indexOf(S.survey) < 0) return survey(S.survey);
   }
   function prechat() {
-    var x = ui.extra, fields = {};
+    var x = ui.extra, fields = {}, errs = {};
     ui.compose.hidden = true;
     x.hidden = false;
-    x.appendChild(tr(h('p', { 'class': 'pre' }), 'pre'));
-    PRE.forEach(function (f) {
-      var input = h('input', { type: f === 'name' ? 'text' : f === 'email' ? 'email' : 'tel', name: f, required: true,
-        autocomplete: f === 'name' ? 'name' : f === 'email' ? 'email' : 'tel', maxlength: '200', 'data-fw': 'prechat-' + f });
-      fields[f] = input;
-      var label = h('label', null, [tr(h('span'), f), input]);
-      x.appendChild(label);
-    });
-    var form = h('form', { onsubmit: function (e) {
+    var form = h('form', { novalidate: true, style: 'display:flex;flex-direction:column;gap:8px', onsubmit: function (e) {
       e.preventDefault();
-      var set = {}, ok = true;
+      var ans = {}, set = {}, bad = null;
       PRE.forEach(function (f) {
-        var v = fields[f].value.trim();
-        if (!v || !fields[f].checkValidity()) { ok = ok && (fields[f].focus(), false); }
-        set[f] = v;
+        var k = f.k, el = fields[k], v = el.value.trim(), err = errs[k];
+        var msg = f.r && !v ? 'req' : k === 'email' && v && !/^[^\s@]+@[^\s@]+\.[^\s@.]+$/.test(v) ? 'badEmail' : null;
+        err.hidden = !msg;
+        if (msg) {
+          tr(err, msg);
+          el.setAttribute('aria-invalid', 'true');
+          el.setAttribute('aria-describedby', err.id);
+          bad = bad || el;
+        } else { el.removeAttribute('aria-invalid'); el.removeAttribute('aria-describedby'); }
+        if (v) { ans[k] = v; if (k !== 'question') set[k] = v; }
       });
-      if (!ok) return;
+      if (bad) return bad.focus();
       core.track('prechat_submitted', { $set: set });
       core.write('pc', '1');
+      S.form = ans; // sent with the message that starts the conversation
+      var typed = S.outbox.filter(function (o) { return o.hold; }).length;
       S.outbox.forEach(function (o) { o.hold = false; });
       showExtra();
+      if (ans.question && !typed) say(ans.question);
       pump();
       save();
       ui.input.focus();
-    } }, [tr(h('button', { type: 'submit', 'class': 'btn', 'data-fw': 'prechat-submit' }), 'start')]);
+    } }, [tr(h('p', { 'class': 'pre' }), 'pre')]);
+    PRE.forEach(function (f) {
+      var k = f.k, b = BUILT[k], q = k === 'question', id = 'fw-pre-' + k;
+      var input = fields[k] = h(q ? 'textarea' : 'input', { id: id, type: q ? null : b ? b[0] : 'text', name: k, rows: q ? '3' : null,
+        required: f.r, autocomplete: b ? b[1] : null, maxlength: q ? '2000' : '200', 'data-fw': 'prechat-' + k });
+      var name = h('span', { text: f.l || (b == null && (k.charAt(0).toUpperCase() + k.slice(1)).replace(/_/g, ' ')) });
+      if (!f.l && b != null) tr(name, k);
+      errs[k] = h('span', { id: id + '-err', 'class': 'err', 'data-fw': 'prechat-' + k + '-error', hidden: true });
+      form.appendChild(h('label', null, [h('span', null, [name, f.r ? h('span', { 'aria-hidden': 'true', text: ' *' }) : null]), input]));
+      form.appendChild(errs[k]); // outside the label: it describes the field, it does not name it
+    });
+    form.appendChild(tr(h('button', { type: 'submit', 'class': 'btn', 'data-fw': 'prechat-submit' }), 'start'));
     x.appendChild(form);
   }
   function survey(cid) {
