@@ -141,6 +141,8 @@ def test_invalid_forms_are_refused_and_nothing_is_stored(app: TestClient, tenant
         error = until(visitor, "error")
         assert (error["code"], error["client_id"]) == ("invalid_form", "bad")
         assert "at most 20" in error["message"]
+        # Refused before anything was written: no visitor, no chat on a timeline.
+        assert app.get("/api/visitors/eve", headers=tenant.bearer()).status_code == 404
         # The socket goes on: the same message without the form is taken.
         visitor.send_json({"type": "message", "client_id": "good", "text": "hello again"})
         conv_id = until(visitor, "ack")["conversation_id"]

@@ -131,6 +131,13 @@ FORM_TEXT = 2000
 FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
+def check_message(frame: p.SendMessage) -> None:
+    """422 for a message that would be refused (text, client id, form), before anything
+    is written."""
+    _check_text(frame)
+    check_form(frame.form)
+
+
 def check_form(form: dict[str, Any] | None) -> dict[str, str] | None:
     """The pre-chat form of a message frame, or ``invalid_form``."""
     if form is None:

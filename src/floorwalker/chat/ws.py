@@ -217,6 +217,8 @@ class Connection:
     async def _message(self, frame: p.SendMessage) -> None:
         svc, viewer = self.svc, self.viewer
         if viewer.kind == "visitor" and frame.conversation_id is None:
+            # Refuse a bad message before the chat is put on the timeline.
+            service.check_message(frame)
             await _ensure_visitor(svc, self.ws, viewer, frame.decision_id)
         async with svc.engine.begin() as conn:
             posted = await service.post_message(conn, viewer, frame)

@@ -272,6 +272,10 @@ class ChatsPage {
       ['FAQ', props.question || props.faq_title || props.title], ['Title', ctx.title],
       ['Invitation', ctx.text],
     ].filter(([, v]) => v);
+    const labels = { name: 'Name', email: 'E-mail', phone: 'Phone', question: 'Question' };
+    for (const [key, value] of Object.entries(ctx.prechat || {})) {
+      if (value) bits.push([labels[key] || key.replace(/_/g, ' '), value]);
+    }
     if (!bits.length) {
       clear(this.context, h('p', { class: 'muted' }, 'Started by the visitor.'));
       return;
