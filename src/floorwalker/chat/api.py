@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -104,6 +105,8 @@ def _after(before: str) -> Any:
     at, _, conv_id = before.partition(":")
     try:
         stamp = float(at)
+        if not math.isfinite(stamp):
+            raise ValueError(at)
     except ValueError:
         raise ApiError(422, "invalid_cursor", "Pass the 'next' value of a previous page.") \
             from None
@@ -113,6 +116,7 @@ def _after(before: str) -> Any:
 
 ViewQ = Annotated[Literal["mine", "queue", "all"], Query()]
 Text64 = Annotated[str | None, Query(max_length=64)]
+Epoch = Annotated[float | None, Query(allow_inf_nan=False)]
 
 
 @router.get("", summary="Conversations: mine, my departments' queue, or all; history search")
@@ -120,7 +124,7 @@ async def list_conversations(
         request: Request, caller: Caller, view: ViewQ = "all",
         q: Annotated[str | None, Query(max_length=200)] = None,
         segment: Text64 = None, agent: Text64 = None, department: Text64 = None,
-        scenario: Text64 = None, since: float | None = None, until: float | None = None,
+        scenario: Text64 = None, since: Epoch = None, until: Epoch = None,
         rating: Annotated[int | None, Query(ge=1, le=5)] = None,
         status: Annotated[Literal["queued", "open", "closed"] | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -153,7 +157,7 @@ async def export_csv(
         request: Request, caller: Caller, view: ViewQ = "all",
         q: Annotated[str | None, Query(max_length=200)] = None,
         segment: Text64 = None, agent: Text64 = None, department: Text64 = None,
-        scenario: Text64 = None, since: float | None = None, until: float | None = None,
+        scenario: Text64 = None, since: Epoch = None, until: Epoch = None,
         rating: Annotated[int | None, Query(ge=1, le=5)] = None,
         status: Annotated[Literal["queued", "open", "closed"] | None, Query()] = None) -> Any:
     """Same filters as the list; one row per conversation, streamed."""

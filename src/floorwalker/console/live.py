@@ -105,6 +105,9 @@ class LiveVisitors:
         self.window = window
         self._rows: dict[str, dict[str, dict[str, Any]]] = {}
         self._warming: dict[str, asyncio.Future[None]] = {}
+        # Workspaces whose rules changed: rows are rebuilt on next use, and the old ones
+        # kept until then so open consoles keep getting frames (and alerts their diffs).
+        self._stale: set[str] = set()
         # Departments a visitor is engaged with this visit (open chats, fired scenarios).
         self._departments: dict[str, dict[str, set[str]]] = {}
         self.on_change: list[EnteredHook] = []
@@ -131,8 +134,9 @@ class LiveVisitors:
         return found
 
     async def _warm(self, workspace_id: str) -> None:
-        """Load the workspace's live visitors from the database once."""
-        if workspace_id in self._rows:
+        """Load the workspace's live visitors from the database once (again after its
+        rules changed)."""
+        if workspace_id in self._rows and workspace_id not in self._stale:
             return
         pending = self._warming.get(workspace_id)
         if pending is None:
@@ -166,11 +170,13 @@ class LiveVisitors:
         depts = self._departments.setdefault(workspace_id, {})
         for visitor_id, department in open_convs:
             depts.setdefault(visitor_id, set()).add(department)
-        index = self._rows.setdefault(workspace_id, {})
+        index: dict[str, dict[str, Any]] = {}
         for doc in docs:
             profile = PROFILE_DECODER.decode(doc)
             index[profile.visitor_id] = visitor_row(
                 profile, rs, depts.get(profile.visitor_id, ()))
+        self._rows[workspace_id] = index
+        self._stale.discard(workspace_id)
 
     # -- writing ---------------------------------------------------------------------
 
@@ -183,6 +189,8 @@ class LiveVisitors:
         for workspace_id, profiles in latest.items():
             if workspace_id not in self._rows:
                 continue  # nobody looks at this workspace yet: it warms from the database
+            previous = self._rows[workspace_id]
+            await self._warm(workspace_id)  # rebuilt if its rules changed
             rs = await self.rules(workspace_id)
             index = self._rows[workspace_id]
             depts = self._departments.setdefault(workspace_id, {})
@@ -193,7 +201,7 @@ class LiveVisitors:
                     index.pop(merged, None)
                 row = visitor_row(profile, rs, self._engaged(profile, rs,
                                                              depts.get(visitor_id)))
-                before[visitor_id] = index.get(visitor_id)
+                before[visitor_id] = previous.get(visitor_id)
                 index[visitor_id] = row
                 changed.append(row)
             if changed:
@@ -237,8 +245,9 @@ class LiveVisitors:
                                    p.frame("visitors", visitors=[row]))
 
     def forget(self, workspace_id: str) -> None:
-        """Drop a workspace's index (its rules changed: rows are rebuilt on next use)."""
-        self._rows.pop(workspace_id, None)
+        """A workspace's rules changed: its rows are rebuilt on next use."""
+        if workspace_id in self._rows:
+            self._stale.add(workspace_id)
 
     # -- leaving -----------------------------------------------------------------------
 
