@@ -128,3 +128,42 @@ def test_invitation_errors(desk: Desk) -> None:
     r = desk.client.post("/api/live/visitors/v1/invite", json={"text": "Hello"},
                          headers={"Cookie": f"fw_session={desk.sam.cookie}"})
     assert r.status_code == 403
+
+
+def test_sensitive_names_and_e_mails_stay_out_of_rows_frames_and_exports(desk: Desk) -> None:
+    """Rows, conversation summaries and canned replies go to every console: when e-mail and
+    names are sensitive, none of them carries those values, for agents and admins alike."""
+    r = desk.client.patch("/api/workspace/settings", headers=desk.alice.headers(),
+                          json={"sensitive_attributes": ["email", "first_name", "name"]})
+    assert r.status_code == 200, r.text
+    r = desk.alice.post("/api/canned-replies", {
+        "shortcut": "hi", "title": "Hi", "text": "Hi {{ visitor.first_name or 'there' }}, "
+                                                  "write to {{ visitor.email or 'us' }}"})
+    assert r.status_code == 201, r.text
+    reply_id = r.json()["id"]
+    with desk.sam.socket() as sam:
+        assert sam.receive_json()["type"] == "welcome"
+        desk.identify("v1", first_name="Ann", name="Ann Secret", email="ann@secret.example")
+        row = until(sam, "visitors")["visitors"][0]
+        assert (row["name"], row["email"]) == (None, None)
+        _ws, conv_id = start_chat(desk, "v1", "hello")
+        for person in (desk.sam, desk.alice):
+            for path in ("/api/live/visitors", f"/api/conversations/{conv_id}",
+                         "/api/conversations", "/api/conversations/export.csv",
+                         f"/api/conversations/{conv_id}/transcript.txt"):
+                body = person.get(path).text
+                assert "secret" not in body.lower(), (path, body[:300])
+        rendered = desk.sam.post(f"/api/canned-replies/{reply_id}/render",
+                                 {"conversation_id": conv_id}).json()["text"]
+        assert rendered == "Hi there, write to us"
+    # The admin's card still shows them.
+    assert card(desk.alice, "v1")["profile"]["attributes"]["email"] == "ann@secret.example"
+
+
+def test_a_console_socket_gets_rows_without_loading_the_list_first(desk: Desk) -> None:
+    """After a restart nobody has loaded the list yet: opening the console is enough."""
+    with desk.bea.socket() as bea:
+        assert bea.receive_json()["type"] == "welcome"
+        page(desk, "v7", "/p/coat", title="Coat")
+        row = until(bea, "visitors")["visitors"][0]
+        assert row["current_page"]["path"] == "/p/coat"

@@ -174,11 +174,13 @@ async def render_reply(reply_id: str, request: Request, caller: Caller) -> Any:
             visitors.c.id == conv.visitor_id))).scalar()
     visitor: dict[str, Any] = {}
     if doc:
+        # The agent reads the result: the workspace's sensitive attributes stay out.
+        hidden = (await svc.rules.cache.get(caller.workspace_id)).settings.sensitive_attributes
         profile = PROFILE_DECODER.decode(doc)
-        name = visitor_name(profile)
-        first = profile.attributes.get("first_name") or (name.split()[0] if name else None)
-        visitor = {"first_name": first, "name": name,
-                   "email": profile.attributes.get("email"),
+        attrs = {k: v for k, v in profile.attributes.items() if k not in hidden}
+        name = visitor_name(profile, hidden)
+        first = attrs.get("first_name") or (name.split()[0] if name else None)
+        visitor = {"first_name": first, "name": name, "email": attrs.get("email"),
                    "city": (profile.geo or {}).get("city"),
                    "country": (profile.geo or {}).get("country"),
                    "language": profile.language}

@@ -27,7 +27,8 @@ RuleSource = Callable[[str], Awaitable[RuleSet]]
 
 
 async def summaries(conn: AsyncConnection, rs: RuleSet, rows: list[Any]) -> list[dict[str, Any]]:
-    """ConversationSummary documents (docs/console-api.md) for conversation rows."""
+    """ConversationSummary documents (docs/console-api.md) for conversation rows (they go
+    to every console: no sensitive attribute in them)."""
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -36,8 +37,9 @@ async def summaries(conn: AsyncConnection, rs: RuleSet, rows: list[Any]) -> list
     for vid, doc in await conn.execute(select(visitors.c.id, visitors.c.profile).where(
             visitors.c.id.in_(visitor_ids))):
         profile = PROFILE_DECODER.decode(doc)
-        email = profile.attributes.get("email")
-        people[vid] = {"id": vid, "name": visitor_name(profile),
+        hidden = rs.settings.sensitive_attributes
+        email = None if "email" in hidden else profile.attributes.get("email")
+        people[vid] = {"id": vid, "name": visitor_name(profile, hidden),
                        "email": email if isinstance(email, str) else None}
     # The preview: the last thing the visitor or an agent said (not system lines or notes).
     said = select(messages.c.conversation_id, func.max(messages.c.seq).label("seq")).where(

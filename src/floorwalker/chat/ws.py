@@ -317,6 +317,8 @@ async def agent_socket(ws: WebSocket) -> None:
     conn.sub.add(visitors_channel(workspace_id))
     if account_id is not None:
         conn.sub.add(p.account_channel(account_id))
+    # The live list must be filled for its frames and alerts to flow (after a restart too).
+    await svc.live.rows(workspace_id)
     svc.metrics.sockets.labels("agent").inc()
     try:
         await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,

@@ -3,8 +3,8 @@
 - ``watched_segment``: a live visitor entered a segment an account watches (or came
   online while in it). Watches are the account's preferences plus the segments an admin
   put on the agent's profile (``watched_segments``).
-- ``scenario_alert``: a scenario's ``notify_agents`` action, to the agents it names, or
-  the members of its department, or everyone when it names neither.
+- ``scenario_alert``: a scenario's ``notify_agents`` action, to the agents it names and
+  the members of the department it names.
 
 Each alert goes to the account's own channel, unless the account muted that kind.
 """
@@ -145,8 +145,7 @@ class Alerts:
                        if department and department in a.departments}
             to = [w.account_id for w in await self.watchers(workspace_id)
                   if "scenario_alert" not in w.muted and (
-                      (not names and not department) or w.email.lower() in names
-                      or (w.agent_id in members))]
+                      w.email.lower() in names or w.agent_id in members)]
             if to:
                 await self._send(to, {
                     "kind": "scenario_alert", "text": payload.get("text") or item["scenario"],

@@ -33,9 +33,10 @@ EnteredHook = Callable[[str, list[dict[str, Any]], dict[str, dict[str, Any] | No
                        Awaitable[None]]
 
 
-def visitor_name(profile: Profile) -> str | None:
-    """A display name from the visitor's traits."""
-    attrs = profile.attributes
+def visitor_name(profile: Profile, hidden: Iterable[str] = ()) -> str | None:
+    """A display name from the visitor's traits (none of the ``hidden`` ones)."""
+    hide = set(hidden)
+    attrs = {k: v for k, v in profile.attributes.items() if k not in hide}
     name = attrs.get("name")
     if isinstance(name, str) and name.strip():
         return name.strip()[:200]
@@ -56,17 +57,19 @@ def segment_chips(profile: Profile, rs: RuleSet) -> list[dict[str, Any]]:
 
 
 def visitor_row(profile: Profile, rs: RuleSet, departments: Iterable[str] = ()) -> dict[str, Any]:
-    """A VisitorRow (docs/console-api.md) for the live list."""
+    """A VisitorRow (docs/console-api.md) for the live list. Rows go to every console of
+    the workspace: the workspace's sensitive attributes are never in them."""
+    hidden = rs.settings.sensitive_attributes
     session = profile.session
     source = (session.source if session and session.source else profile.first_source) or {}
     geo = profile.geo or {}
     device = profile.device or {}
     chips = segment_chips(profile, rs)
-    email = profile.attributes.get("email")
+    email = None if "email" in hidden else profile.attributes.get("email")
     page = session.current_page if session else None
     return {
         "id": profile.visitor_id,
-        "name": visitor_name(profile),
+        "name": visitor_name(profile, hidden),
         "email": email if isinstance(email, str) else None,
         "user_id": profile.user_id,
         "current_page": {"url": page.url, "path": page.path, "title": page.title}
