@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/conditions.py
 	$(BIN)/python benchmarks/scenarios.py
+	$(BIN)/python benchmarks/realtime.py
+	$(BIN)/python benchmarks/console.py
 
 clean:
 	rm -rf $(VENV) floorwalker.db floorwalker.db-wal floorwalker.db-shm
