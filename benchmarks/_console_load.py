@@ -517,6 +517,7 @@ def _list_summary(loads: list[dict[str, Any]]) -> dict[str, Any]:
     return {"samples": len(loads), "errors": len(loads) - len(ok),
             "error_samples": [x.get("error") for x in loads if x["status"] != 200][:2],
             "full": summary_ms([x["full_s"] for x in ok]),
+            "full_each_ms": [round(x["full_s"] * 1000, 1) for x in loads],
             "ttfb": summary_ms([x["ttfb_s"] for x in ok]),
             "bytes": ok[-1]["bytes"] if ok else None,
             "wire_bytes": ok[-1]["wire_bytes"] if ok else None,

@@ -19,12 +19,12 @@ rate limits off; every agent logs in with ``POST /api/auth/login`` and keeps its
   1. makes ``--visitors`` visitors live: two realistic events each through ``/v1/batch``
      (page views, product views, searches, carts; so some carts pass 500 and segments
      have members), before anybody looks at the list;
-  2. opens one ``/ws/agent`` socket per agent (the session cookie, no Origin header) and
-     a dedicated echo socket; every console pings within the heartbeat and reads every
-     frame at once;
-  3. the visitor list's first load, ``GET /api/live/visitors?limit=<visitors>`` as agent 0
-     (time to the full body): the very first one after start separately, since it warms
-     the live index from the database; the body's size (the server does not compress it);
+  2. opens a dedicated echo socket (a visitor socket), then loads the visitor list once,
+     ``GET /api/live/visitors?limit=<visitors>`` as agent 0 (time to the full body): the
+     very first load after start, reported apart since it warms the live index from the
+     database (before any console socket, which would warm it too); the body's size;
+  3. opens one ``/ws/agent`` socket per agent (the session cookie, no Origin header);
+     every console pings within the heartbeat and reads every frame at once;
   4. echo baseline: ``{"type":"ping"}`` -> ``{"type":"pong"}`` round trips on the echo
      socket, one at a time (the server's plain WebSocket echo, as in ``realtime.py``);
   5. ``--rounds`` rounds, each: ``--list-samples`` list loads one after another (no
@@ -259,18 +259,19 @@ def measure(args: argparse.Namespace, server: Server, load: LoadProcess,
     populated = load("populate", n=args.visitors, passes=2)
     console.print(f"  {populated['visitors']:,} visitors made live: {populated['events']:,} "
                   f"events in {populated['seconds']:.1f}s")
-    agents = load("agents")
-    fails = f" {agents['failure_samples']}" if agents["failed"] else ""
-    console.print(f"  {agents['connected']} agent sockets open ({agents['failed']} failed, "
-                  f"{agents['seconds']:.2f}s; heartbeat {agents['heartbeat']:g}s){fails}")
     echo_open = load("echo_open")
     console.print(f"  echo socket open (warm-up p50 {fmt_ms(echo_open['warmup']['p50_ms'])} ms)")
-
+    # Before any console socket: the first socket warms the index too (and its welcome
+    # waits for it), so the list's first load is only the first after start this way.
     first = load("list", samples=1, limit=args.visitors)
     f = first["full"]
     console.print(f"  first list load (warms the index): {fmt_ms(f['p50_ms'])} ms, "
                   f"{first['rows']:,} rows of {first['count']:,} live, "
                   f"{first['bytes']:,} bytes")
+    agents = load("agents")
+    fails = f" {agents['failure_samples']}" if agents["failed"] else ""
+    console.print(f"  {agents['connected']} agent sockets open ({agents['failed']} failed, "
+                  f"{agents['seconds']:.2f}s; heartbeat {agents['heartbeat']:g}s){fails}")
     echo_idle = load("echo", samples=args.echo_samples)
     console.print(f"  echo (idle): p50 {fmt_ms(echo_idle['p50_ms'])} ms, "
                   f"p99 {fmt_ms(echo_idle['p99_ms'])} ms over {echo_idle['samples']} round trips")
