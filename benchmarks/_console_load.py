@@ -479,6 +479,10 @@ class Load:
             "event_to_list": summary_ms(self.latencies),
             "event_to_first_console": summary_ms([p.first - p.started for p in self.done]),
             "event_to_last_console": summary_ms([p.last - p.started for p in self.done]),
+            # the console's own part: from the HTTP response (the event committed) to the
+            # last console's frame; frames that beat the response count as 0
+            "last_console_after_response": summary_ms(
+                [max(0.0, p.last - p.answered) for p in self.done if p.answered]),
             "probe_http_response": summary_ms(probe_http),
             "background_http_response": summary_ms(http_lat),
             "echo_during": summary_ms(echo_lat),

@@ -344,6 +344,8 @@ def summarize(args: argparse.Namespace, populated: dict[str, Any], agents: dict[
         "event_to_list_p50_ms": med("drive.event_to_list.p50_ms"),
         "event_to_list_p99_ms": med("drive.event_to_list.p99_ms"),
         "event_to_last_console_p99_ms": med("drive.event_to_last_console.p99_ms"),
+        "after_response_p50_ms": med("drive.last_console_after_response.p50_ms"),
+        "after_response_p99_ms": med("drive.last_console_after_response.p99_ms"),
         "probe_http_p50_ms": med("drive.probe_http_response.p50_ms"),
         "probe_http_p99_ms": med("drive.probe_http_response.p99_ms"),
         "echo_during_p50_ms": med("drive.echo_during.p50_ms"),
@@ -425,6 +427,9 @@ def print_result(res: dict[str, Any]) -> None:
         table.add_row(f"{label} p50 / p99", f"{fmt_ms(p50)} / {fmt_ms(p99)} ms", note)
     table.add_row("event -> all consoles updated p99",
                   f"{fmt_ms(m['event_to_last_console_p99_ms'])} ms", "the last of the agents")
+    table.add_row("  of which after the HTTP response p50 / p99",
+                  f"{fmt_ms(m['after_response_p50_ms'])} / {fmt_ms(m['after_response_p99_ms'])}"
+                  " ms", "committed -> the last console's frame (0 if before)")
     table.add_row("event->list / echo (same traffic)",
                   f"p50 {_x(m['ratio_p50'])}  p99 {_x(m['ratio_p99'])}",
                   f"reference {REFERENCE_RATIO:g}x (realtime.py's target)")
@@ -473,6 +478,9 @@ def print_summary(res: dict[str, Any]) -> None:
         ("event -> list update p50 / p99",
          f"{fmt_ms(m['event_to_list_p50_ms'])} / {fmt_ms(m['event_to_list_p99_ms'])} ms "
          f"({cfg['agents']} consoles, {m['events_per_s']:.0f} events/s)"),
+        ("  of which after the response (last console)",
+         f"{fmt_ms(m['after_response_p50_ms'])} / {fmt_ms(m['after_response_p99_ms'])} ms "
+         f"(POST /v1/track answered -> the last of the consoles)"),
         ("echo round trip p50 / p99 (same traffic)",
          f"{fmt_ms(m['echo_during_p50_ms'])} / {fmt_ms(m['echo_during_p99_ms'])} ms "
          f"(idle {fmt_ms(res['echo_idle']['p50_ms'])} / {fmt_ms(res['echo_idle']['p99_ms'])})"),
