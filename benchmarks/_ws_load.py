@@ -303,8 +303,18 @@ class Load:
                 echo_lat.append(await self._echo_once())
                 await asyncio.sleep(echo_gap)
 
+        lag: list[float] = []
+
+        async def lag_probe() -> None:
+            # how late this process's loop wakes up: the client's own share of every figure
+            while not stop_echo.is_set():
+                t = time.perf_counter()
+                await asyncio.sleep(0.005)
+                lag.append(time.perf_counter() - t - 0.005)
+
         workers = [asyncio.create_task(http_worker()) for _ in range(connections)]
         echo_task = asyncio.create_task(echo_loop())
+        lag_task = asyncio.create_task(lag_probe())
         self.measuring = True
         t_start = time.perf_counter()
         due = t_start
@@ -330,6 +340,8 @@ class Load:
         stop_echo.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(echo_task, 35)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(lag_task, 5)
         missing = sum(len(v.pending) for v in live)
         for v in live:
             v.pending.clear()
@@ -348,6 +360,7 @@ class Load:
             "frame_after_response": summary_ms([max(0.0, x) for x in self.after_response]),
             "frames_before_response": sum(1 for x in self.after_response if x < 0),
             "echo_during": summary_ms(echo_lat),
+            "client_loop_lag": summary_ms(lag),
             "other_frames": dict(self.other_frames),
         }
 

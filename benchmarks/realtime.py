@@ -27,7 +27,10 @@ A separate load process (``benchmarks/_ws_load.py``, asyncio + ``websockets``) t
   4. drives ``--rate`` events/s for ``--seconds``: ``POST /v1/track`` (write key, Basic
      auth, keep-alive connections) of ``bench_fire`` for random connected visitors, each
      timed from just before the POST to the ``decision`` frame on that visitor's socket;
-     the echo socket keeps measuring round trips meanwhile (every 10 ms);
+     the echo socket keeps measuring round trips meanwhile (every 10 ms). Two figures say
+     how far to trust the others: how late the load process's own loop wakes up (5 ms
+     sleeps; its share of every latency), and how many cores other processes kept busy
+     during the drive (on a 2-core machine anything above ~0.2 shows in every p99);
   5. keeps the sockets idle until they have been open longer than 3 heartbeats (full
      run; ``--hold``), so the keep-alive is exercised, and counts sockets the server
      closed: every close the benchmark did not ask for is a drop.
@@ -104,6 +107,15 @@ def cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine so far (all cores; 0 when unreadable)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -277,10 +289,14 @@ def measure(args: argparse.Namespace, server: Server, load: LoadProcess,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
     cpu_load0 = cpu_seconds(load.pid)
+    machine0 = machine_cpu_seconds()
     drive = load("drive", rate=args.rate, seconds=args.seconds, connections=args.http_connections,
                  echo_gap=0.01, settle=10)
     server_cpu = (cpu_seconds(pid) - cpu0) / max(1e-9, time.monotonic() - t0)
     load_cpu = (cpu_seconds(load.pid) - cpu_load0) / max(1e-9, time.monotonic() - t0)
+    # cores other processes kept busy meanwhile: on 2 cores any of it shows in the figures
+    other_cpu = max(0.0, (machine_cpu_seconds() - machine0) / max(1e-9, time.monotonic() - t0)
+                    - server_cpu - load_cpu)
     profile = None
     if spy is not None:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -335,7 +351,8 @@ def measure(args: argparse.Namespace, server: Server, load: LoadProcess,
                    "rss_end_mb": rss_end, "peak_rss_mb": peak,
                    "load_process_rss_mb": status["client_rss_mb"]},
         "echo_idle": echo_idle,
-        "drive": {**drive, "server_cpu": server_cpu, "load_cpu": load_cpu},
+        "drive": {**drive, "server_cpu": server_cpu, "load_cpu": load_cpu,
+                  "other_cpu": other_cpu},
         "ratios": {"p99_vs_echo_during": r99_during, "p50_vs_echo_during": r50_during,
                    "p99_vs_echo_idle": r99_idle, "p50_vs_echo_idle": r50_idle},
         "server_alive": alive,
@@ -385,7 +402,8 @@ def print_result(res: dict[str, Any]) -> None:
                      ("echo RTT, during the drive", d["echo_during"]),
                      ("POST /v1/track response", d["http_response"]),
                      ("event -> decision frame", d["event_to_frame"]),
-                     ("  of which after the response", d["frame_after_response"])):
+                     ("  of which after the response", d["frame_after_response"]),
+                     ("load process loop lag (5 ms sleeps)", d["client_loop_lag"])):
         table.add_row(f"{label} p50 / p99", f"{fmt_ms(e['p50_ms'])} / {fmt_ms(e['p99_ms'])} ms",
                       f"max {fmt_ms(e['max_ms'])} ms, {e['samples']:,} samples")
     r = res["ratios"]
@@ -399,7 +417,7 @@ def print_result(res: dict[str, Any]) -> None:
     table.add_row("decision frames", f"{d['frames']:,}",
                   f"missing {d['missing_frames']:,}, unexpected {d['unexpected_frames']:,}")
     table.add_row("CPU during the drive", f"server {d['server_cpu']:.0%}",
-                  f"load process {d['load_cpu']:.0%}")
+                  f"load process {d['load_cpu']:.0%}, other processes {d['other_cpu']:.0%}")
     console.print(table)
     if d.get("http_errors"):
         console.print(f"  [red]HTTP errors: {d['http_errors']}[/red]")
