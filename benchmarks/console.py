@@ -490,7 +490,7 @@ def print_summary(res: dict[str, Any]) -> None:
          f"(over HTTP {h['raw']:,} / {h['wire']:,})"),
     ]
     for label, value in lines:
-        console.print(f"  {label:42} {value}")
+        console.print(f"  {label:46} {value}")
 
 
 # -- main -----------------------------------------------------------------------------------
