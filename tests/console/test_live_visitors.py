@@ -158,3 +158,16 @@ def test_another_workspace_never_sees_acme_visitors(desk: Desk) -> None:
     for ref in (acme_id, "acme-visitor"):
         r = desk.charlie.get(f"/api/live/visitors/{ref}")
         assert (r.status_code, r.json()["error"]["code"]) == (404, "visitor_not_found")
+
+
+def test_a_large_list_is_sent_gzipped_to_browsers_that_accept_it(desk: Desk) -> None:
+    for i in range(12):
+        page(desk, f"g{i}", f"/p/item-{i}", title=f"Item {i}")
+    zipped = desk.client.get("/api/live/visitors", headers={
+        **desk.sam.headers(), "Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json()["count"] == 12
+    plain = desk.client.get("/api/live/visitors", headers={
+        **desk.sam.headers(), "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.json()["visitors"] == zipped.json()["visitors"]

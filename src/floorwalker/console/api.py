@@ -3,12 +3,14 @@ and the figures behind the console's charts (docs/console-api.md)."""
 
 from __future__ import annotations
 
+import gzip
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import func, select, update
 
 from floorwalker.accounts.tables import accounts
@@ -137,7 +139,21 @@ async def live_visitors(
     segments = [{"key": s.key, "name": s.definition.name, "color": s.definition.color,
                  "priority": s.definition.priority, "count": counts.get(s.key, 0)}
                 for s in ordered]
-    return {"visitors": rows[:limit], "count": len(rows), "segments": segments}
+    return _json(request, {"visitors": rows[:limit], "count": len(rows), "segments": segments})
+
+
+GZIP_FROM = 4096
+
+
+def _json(request: Request, doc: Any) -> Response:
+    """A JSON response, gzipped when it is large and the client accepts it (5,000 live
+    rows are 3.3 MB as JSON, about 170 KB gzipped)."""
+    body = msgspec.json.encode(doc)
+    headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-store"}
+    if len(body) >= GZIP_FROM and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(gzip.compress(body, 5), media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(body, media_type="application/json", headers=headers)
 
 
 async def _visitor_id(svc: Services, workspace_id: str, ref: str) -> str:
