@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
 from floorwalker.app import create_app
 from floorwalker.config import Settings
@@ -28,6 +28,9 @@ from floorwalker.demo import prepare
 from floorwalker.store.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
+# A loaded 2-core machine (CI, benchmarks alongside) can take more than Playwright's
+# default 5 s to show what a quiet one shows at once.
+expect.set_options(timeout=10_000)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
         # A customer's page fulfilled by the test has no address, so Chromium would treat
