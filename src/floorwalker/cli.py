@@ -100,17 +100,17 @@ def serve(host: Annotated[str | None, typer.Option(help="Listen address")] = Non
 
 
 def tune_gc() -> None:
-    """Fewer, cheaper collections for a server holding many cached profiles.
+    """Cheaper collections for a server holding many cached profiles and sockets.
 
-    The profile cache keeps tens of thousands of small objects alive; with the default
-    thresholds full collections walk them all several times a second under load (measured
-    10-25% of server time and p99 spikes near a second). Objects that exist at start are
-    frozen out of collection and the youngest generation is collected less often.
+    Objects that exist at start are frozen out of collection, so full collections do not
+    walk them. Young collections run every 2,000 allocations (default 700): at 50,000
+    each pause took 9-45 ms and showed in every p99 of the real-time path; at 2,000 they
+    are short (benchmarks/realtime.py: p99 event -> frame 21 -> 10 ms, docs/realtime.md).
     """
     import gc
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(2_000, 10, 100)
 
 
 def _run_server(settings: Settings, banner: Callable[[], None] | None = None) -> None:
@@ -127,6 +127,9 @@ def _run_server(settings: Settings, banner: Callable[[], None] | None = None) ->
                 access_log=False, ws="websockets-sansio", lifespan="on",
                 # Frames are small JSON: per-socket zlib state costs ~37 KB for little gain.
                 ws_per_message_deflate=False,
+                # The protocol's own heartbeat finds dead sockets (docs/realtime.md); the
+                # server's pings on top cost 500 frames a second at 10,000 sockets.
+                ws_ping_interval=None, ws_ping_timeout=None,
                 log_level=settings.log_level)
 
 
