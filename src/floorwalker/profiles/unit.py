@@ -22,6 +22,24 @@ from floorwalker.store.tables import decisions, events, identities, timers, visi
 IdentityKey = tuple[str, str, str]  # (workspace_id, "anon" | "user", value)
 CHUNK = 500
 
+# Built once: on every group commit, building these statements and their cache keys cost
+# more than running them. Held writes (the SQLite writer) share them safely: a statement
+# is immutable and its values come with each execution.
+_LINKS = select(identities.c.value, identities.c.visitor_id).where(
+    identities.c.workspace_id == bindparam("b_ws"), identities.c.kind == bindparam("b_kind"),
+    identities.c.value.in_(bindparam("b_values", expanding=True)))
+_USER_LINK = select(identities.c.visitor_id).where(
+    identities.c.workspace_id == bindparam("b_ws"), identities.c.kind == "user",
+    identities.c.value == bindparam("b_value"))
+_PROFILES = select(visitors.c.id, visitors.c.profile).where(
+    visitors.c.id.in_(bindparam("b_ids", expanding=True)))
+_INSERT_VISITORS = visitors.insert()
+_UPDATE_VISITORS = update(visitors).where(visitors.c.id == bindparam("b_id"))
+_INSERT_LINKS = identities.insert()
+_UPDATE_LINKS = update(identities).where(
+    identities.c.workspace_id == bindparam("b_ws"), identities.c.kind == bindparam("b_kind"),
+    identities.c.value == bindparam("b_value"))
+
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:
     for i in range(0, len(values), CHUNK):
@@ -96,9 +114,7 @@ class UnitOfWork:
         for (ws, kind), values in wanted.items():
             for chunk in _chunks(sorted(values)):
                 rows = await self.conn.execute(
-                    select(identities.c.value, identities.c.visitor_id).where(
-                        identities.c.workspace_id == ws, identities.c.kind == kind,
-                        identities.c.value.in_(chunk)))
+                    _LINKS, {"b_ws": ws, "b_kind": kind, "b_values": chunk})
                 found = dict(rows.all())
                 for value in chunk:
                     key = (ws, kind, value)
@@ -110,9 +126,8 @@ class UnitOfWork:
             if ev.previous_id is not None:
                 key = (ev.workspace_id, "user", ev.previous_id)
                 if key not in self.links:
-                    rows = await self.conn.execute(select(identities.c.visitor_id).where(
-                        identities.c.workspace_id == ev.workspace_id,
-                        identities.c.kind == "user", identities.c.value == ev.previous_id))
+                    rows = await self.conn.execute(
+                        _USER_LINK, {"b_ws": ev.workspace_id, "b_value": ev.previous_id})
                     found_id = rows.scalar()
                     self.links[key] = found_id
                     if found_id is not None:
@@ -131,8 +146,7 @@ class UnitOfWork:
             else:
                 missing.append(vid)
         for chunk in _chunks(missing):
-            rows = await self.conn.execute(
-                select(visitors.c.id, visitors.c.profile).where(visitors.c.id.in_(chunk)))
+            rows = await self.conn.execute(_PROFILES, {"b_ids": chunk})
             for vid, doc in rows:
                 self.profiles[vid] = PROFILE_DECODER.decode(doc)
 
@@ -237,11 +251,9 @@ class UnitOfWork:
             await conn.execute(timers.delete().where(timers.c.visitor_id == source))
             await conn.execute(visitors.delete().where(visitors.c.id == source))
         if created:
-            await conn.execute(visitors.insert(), created)
+            await conn.execute(_INSERT_VISITORS, created)
         if changed:
-            await conn.execute(
-                update(visitors).where(visitors.c.id == bindparam("b_id")),
-                changed)
+            await conn.execute(_UPDATE_VISITORS, changed)
         inserts, updates = [], []
         for key in self.changed_links:
             target = self.final_id(self.links[key] or "")
@@ -255,14 +267,9 @@ class UnitOfWork:
                 inserts.append({"workspace_id": ws, "kind": kind, "value": value,
                                 "visitor_id": target, "created_at": self.now})
         if inserts:
-            await conn.execute(identities.insert(), inserts)
+            await conn.execute(_INSERT_LINKS, inserts)
         if updates:
-            await conn.execute(
-                update(identities).where(
-                    identities.c.workspace_id == bindparam("b_ws"),
-                    identities.c.kind == bindparam("b_kind"),
-                    identities.c.value == bindparam("b_value")),
-                updates)
+            await conn.execute(_UPDATE_LINKS, updates)
 
     def commit_to_cache(self) -> None:
         """After commit: the caches learn this unit's state."""

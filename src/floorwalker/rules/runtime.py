@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.collect.incoming import Incoming
@@ -22,6 +22,12 @@ from floorwalker.rules.staffing import Presence
 from floorwalker.store.tables import decisions, events, timers
 
 log = structlog.get_logger("floorwalker.rules")
+# Built once: on every group commit, building these statements and their cache keys cost
+# more than running them.
+_INSERT_EVENTS = events.insert()
+_INSERT_DECISIONS = decisions.insert()
+_DELETE_TIMERS = delete(timers).where(timers.c.id.in_(bindparam("b_ids", expanding=True)))
+_INSERT_TIMERS = timers.insert()
 
 
 class Rules:
@@ -61,7 +67,7 @@ class Rules:
     async def write(self, conn: AsyncConnection, out: Output) -> None:
         """Store what the evaluations produced, in the caller's transaction."""
         if out.events:
-            await conn.execute(events.insert(), out.events)
+            await conn.execute(_INSERT_EVENTS, out.events)
         if out.decisions:
             live = {item["decision_id"] for item in out.fired
                     if any(self.is_live(item["workspace_id"], anon)
@@ -69,11 +75,10 @@ class Rules:
             for row in out.decisions:
                 if row["id"] in live and row["payload"] is not None:
                     row["delivered_at"] = row["created_at"]
-            await conn.execute(decisions.insert(), out.decisions)
+            await conn.execute(_INSERT_DECISIONS, out.decisions)
         if out.timers_set:
-            ids = list(out.timers_set)
-            await conn.execute(delete(timers).where(timers.c.id.in_(ids)))
-            await conn.execute(timers.insert(), list(out.timers_set.values()))
+            await conn.execute(_DELETE_TIMERS, {"b_ids": list(out.timers_set)})
+            await conn.execute(_INSERT_TIMERS, list(out.timers_set.values()))
 
     async def after_commit(self, out: Output) -> None:
         """Side effects, only once the decisions are committed."""
