@@ -153,3 +153,14 @@ async def test_metrics_are_documented_as_plain_text(client: httpx.AsyncClient) -
         "text/plain"]
     r = await client.get("/metrics")
     assert r.headers["content-type"].startswith("text/plain")
+
+
+async def test_a_non_ascii_user_hash_is_refused_not_500(client: httpx.AsyncClient,
+                                                        alice: Tenant) -> None:
+    # hmac.compare_digest raises TypeError on str with non-ASCII characters.
+    for given in ("Ø=\U0009624b", "é" * 64):
+        r = await client.post("/v1/page", headers=alice.basic(), json={
+            "anonymousId": "a1", "userId": "ann", "name": "Home",
+            "context": {"user_hash": given}})
+        assert_answer(r)
+        assert (r.status_code, r.json()["error"]["code"]) == (403, "invalid_user_hash"), r.text

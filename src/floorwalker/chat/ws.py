@@ -285,7 +285,7 @@ async def visitor_socket(ws: WebSocket) -> None:
 
 @router.websocket("/ws/agent")
 async def agent_socket(ws: WebSocket) -> None:
-    """The console's live connection (admin token until agent sessions land)."""
+    """The console's live connection: an account's session cookie, or an admin token."""
     svc = services(ws)
     token = ws.query_params.get("token", "")[:200]
     if token:

@@ -29,4 +29,6 @@ def user_hash(identity_secret: str, user_id: str) -> str:
 
 def user_hash_matches(identity_secret: str, user_id: str, given: str) -> bool:
     """Constant-time check of a browser's ``user_hash``."""
-    return hmac.compare_digest(user_hash(identity_secret, user_id), given.strip().lower())
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    return hmac.compare_digest(user_hash(identity_secret, user_id).encode(),
+                               given.strip().lower().encode())
