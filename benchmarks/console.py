@@ -61,7 +61,6 @@ import platform
 import re
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -75,8 +74,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import (
     BenchTimeout,
+    LoadProcess,
     Server,
-    _die_with_parent,
     _git_rev,
     console,
     database,
@@ -84,7 +83,7 @@ from ingest import (
     machine_busy,
     proc_status,
     run_cli,
-    stop_process,
+    time_limit,
 )
 from realtime import _x, cpu_seconds, fmt_ms, ratio
 
@@ -139,38 +138,6 @@ def login(port: int, emails: list[str]) -> tuple[list[str], float]:
             cookies.append(resp.cookies["fw_session"])
             client.cookies.clear()
     return cookies, time.perf_counter() - started
-
-
-class LoadProcess:
-    """``_console_load.py`` in a subprocess: one JSON command in, one JSON result out."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "_console_load.py")], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
-        self.pid = self.proc.pid
-
-    def __call__(self, cmd: str, **fields: Any) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        assert self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the load process exited ({self.proc.poll()})")
-        result: dict[str, Any] = json.loads(line)
-        if "error" in result:
-            raise RuntimeError(f"load process, {cmd}: {result['error']}")
-        return result
-
-    def stop(self) -> None:
-        if self.proc.poll() is None and self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.write('{"cmd": "quit"}\n')
-                self.proc.stdin.close()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=10)
-        stop_process(self.proc, "the load process", grace=5)
 
 
 # -- the console's page weight ----------------------------------------------------------------
@@ -239,7 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             cookies, login_s = login(port, setup["emails"])
             console.print(f"  {len(cookies)} agents logged in ({login_s:.1f}s)")
-            load = LoadProcess()
+            load = LoadProcess("_console_load.py")
             stack.callback(load.stop)
             load("setup", host="127.0.0.1", port=port, write_key=setup["write_key"],
                  cookies=cookies, compression=None if args.no_compression else "deflate")
@@ -531,19 +498,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _on_alarm(_signum: int, _frame: Any) -> None:
-    raise BenchTimeout
-
-
-def _on_term(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.alarm(max(1, int(args.timeout)))
+    time_limit(args.timeout)
     console.print(f"Floorwalker console benchmark: {args.visitors:,} live visitors, "
                   f"{args.agents} agents, {args.rate:g} + {args.probe_rate:g} events/s, "
                   f"{args.rounds} rounds x {args.seconds:g}s, {args.db}; {os.cpu_count()} CPUs; "

@@ -653,11 +653,50 @@ def _on_term(signum: int, _frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def time_limit(seconds: float) -> None:
+    """Stop the whole run after ``seconds`` (BenchTimeout), and on SIGTERM (SystemExit),
+    so the ``finally`` blocks stop the processes a benchmark started."""
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.signal(signal.SIGTERM, _on_term)
-    signal.alarm(max(1, int(args.timeout)))
+    signal.alarm(max(1, int(seconds)))
+
+
+class LoadProcess:
+    """A load script of this folder in a subprocess: one JSON command in, one JSON result
+    out."""
+
+    def __init__(self, script: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / script)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+        self.pid = self.proc.pid
+
+    def __call__(self, cmd: str, **fields: Any) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the load process exited ({self.proc.poll()})")
+        result: dict[str, Any] = json.loads(line)
+        if "error" in result:
+            raise RuntimeError(f"load process, {cmd}: {result['error']}")
+        return result
+
+    def stop(self) -> None:
+        if self.proc.poll() is None and self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.write('{"cmd": "quit"}\n')
+                self.proc.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=10)
+        stop_process(self.proc, "the load process", grace=5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    time_limit(args.timeout)
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     console.print(f"Floorwalker ingestion benchmark: {', '.join(dbs)}; {args.rounds} rounds x "
                   f"{args.seconds:g}s (+{args.warmup:g}s warm-up), {args.connections} "

@@ -68,6 +68,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import (
     BenchTimeout,
+    LoadProcess,
     Server,
     _die_with_parent,
     _git_rev,
@@ -80,6 +81,7 @@ from ingest import (
     run_cli,
     stop_process,
     summarize_profile,
+    time_limit,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -149,38 +151,6 @@ def configure(port: int, token: str) -> dict[str, Any]:
     return {"scenario": SCENARIO, "settings": wanted, "note": note}
 
 
-class LoadProcess:
-    """``_ws_load.py`` in a subprocess: one JSON command in, one JSON result out."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "_ws_load.py")], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
-        self.pid = self.proc.pid
-
-    def __call__(self, cmd: str, **fields: Any) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        assert self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the load process exited ({self.proc.poll()})")
-        result: dict[str, Any] = json.loads(line)
-        if "error" in result:
-            raise RuntimeError(f"load process, {cmd}: {result['error']}")
-        return result
-
-    def stop(self) -> None:
-        if self.proc.poll() is None and self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.write('{"cmd": "quit"}\n')
-                self.proc.stdin.close()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=10)
-        stop_process(self.proc, "the load process", grace=5)
-
-
 def fmt_ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
@@ -227,7 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             config = configure(port, token)
             if config["note"]:
                 console.print(f"  [yellow]{config['note']}[/yellow]")
-            load = LoadProcess()
+            load = LoadProcess("_ws_load.py")
             stack.callback(load.stop)
             setup = load("setup", host="127.0.0.1", port=port, write_key=write_key,
                           compression=None if args.no_compression else "deflate")
@@ -488,19 +458,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _on_alarm(_signum: int, _frame: Any) -> None:
-    raise BenchTimeout
-
-
-def _on_term(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.alarm(max(1, int(args.timeout)))
+    time_limit(args.timeout)
     console.print(f"Floorwalker real-time benchmark: {args.connections:,} sockets, "
                   f"{args.rate:g} events/s x {args.seconds:g}s; {os.cpu_count()} CPUs; "
                   f"hard limit {args.timeout:.0f}s")
