@@ -424,6 +424,9 @@ def test_after_a_reconnect_the_console_equals_a_fresh_load(live: Live,
     fresh.goto(bea.url)
     connected(fresh)
     expect(chat_message(fresh, "Written while offline")).to_be_visible()
+    # The list's preview is the last thing said: the agent's resent message.
+    expect(fresh.locator("[data-test=conv-item]").filter(has_text="Written while offline")
+           ).to_have_count(1)
     fresh.wait_for_timeout(1000)
     assert snapshot(fresh) == after
     assert len(after["messages"]) >= 4 and any(m[3] == "It was 40 euros" for m in after["messages"])
