@@ -230,3 +230,12 @@ def test_an_outsider_sees_nothing(desk: Desk) -> None:
     doc = desk.alice.get(f"/api/conversations/{conv_id}").json()
     assert doc["conversation"]["status"] == "queued"
     assert all(m["text"] != "hi" for m in doc["messages"])
+
+
+def test_a_nul_in_a_filter_is_422_on_the_list_and_the_export(desk: Desk) -> None:
+    # PostgreSQL cannot compare text with NUL; the CSV export has started streaming by then.
+    for path in ("/api/conversations", "/api/conversations/export.csv"):
+        for name in ("q", "segment", "agent", "department", "scenario"):
+            r = desk.alice.get(path, params={name: "a\x00b"})
+            assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_request"), \
+                (path, name, r.text)

@@ -56,6 +56,12 @@ def _filters(view: str = "all", q: str | None = None, segment: str | None = None
              scenario: str | None = None, since: float | None = None,
              until: float | None = None, rating: int | None = None,
              status: str | None = None) -> Filters:
+    for name, value in (("q", q), ("segment", segment), ("agent", agent),
+                        ("department", department), ("scenario", scenario)):
+        if value is not None and "\x00" in value:
+            # PostgreSQL cannot compare text with NUL; and the export has started by then.
+            raise ApiError(422, "invalid_request", f"{name} contains a NUL character.",
+                           [{"path": f"$.{name}", "problem": "NUL character"}])
     return Filters(view=view, q=q, segment=segment, agent=agent, department=department,
                    scenario=scenario, since=since, until=until, rating=rating, status=status)
 
