@@ -19,7 +19,7 @@ from floorwalker.collect import model
 from floorwalker.collect.normalize import RequestInfo
 from floorwalker.collect.pipeline import StorageUnavailable
 from floorwalker.errors import ApiError
-from floorwalker.ops.http import basic_user, client_ip, read_body
+from floorwalker.ops.http import basic_user, client_ip, invalid_utf8_at, read_body
 from floorwalker.services import services
 from floorwalker.tenancy.directory import SiteKey
 
@@ -35,15 +35,18 @@ def _schema(kind: str) -> dict[str, Any]:
         "x-components": components}
 
 
-# msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a string.
+# Some msgspec releases raise UnicodeDecodeError, others DecodeError, for invalid UTF-8.
 _DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
 
 
-def _decode_error(exc: msgspec.ValidationError | msgspec.DecodeError | UnicodeDecodeError
-                  ) -> ApiError:
-    if isinstance(exc, UnicodeDecodeError):
+def _decode_error(exc: msgspec.ValidationError | msgspec.DecodeError | UnicodeDecodeError,
+                  body: bytes) -> ApiError:
+    # The encoding is checked here, only once decoding failed, so valid bodies pay nothing;
+    # it never depends on the wording of a library's message.
+    bad_byte = invalid_utf8_at(body)
+    if bad_byte is not None:
         return ApiError(400, "invalid_encoding",
-                        f"The body is not valid UTF-8 (byte {exc.start}); send JSON as UTF-8.")
+                        f"The body is not valid UTF-8 (byte {bad_byte}); send JSON as UTF-8.")
     text = str(exc)
     if isinstance(exc, msgspec.ValidationError):
         message, _, path = text.partition(" - at `")
@@ -91,7 +94,7 @@ async def _ingest(request: Request, kind: str) -> Response:
         else:
             calls, ctx, sent_at = [model.SINGLE_DECODERS[kind].decode(body)], None, None
     except _DECODE_ERRORS as exc:
-        raise _decode_error(exc) from None
+        raise _decode_error(exc, body) from None
     info = RequestInfo(ip=ip, user_agent=request.headers.get("user-agent"),
                        accept_language=request.headers.get("accept-language"),
                        received_at=received)

@@ -31,6 +31,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def invalid_utf8_at(body: bytes) -> int | None:
+    """The offset of the first byte that is not valid UTF-8 (surrogates included), or None."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
 def basic_user(request: Request) -> str | None:
     """The user name of HTTP Basic auth (Segment puts the write key there)."""
     header = request.headers.get("authorization")
