@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.collect import lookups
 from floorwalker.errors import ApiError, not_found
+from floorwalker.ops.bodies import check_json_depth
 from floorwalker.ops.http import read_body
 from floorwalker.services import services
 from floorwalker.tenancy.directory import Principal
@@ -39,7 +40,7 @@ async def upload(name: str, request: Request, who: Who,
     assert who.workspace_id
     svc = services(request)
     lookups.validate_name(name)
-    body = await read_body(request, svc.settings.max_lookup_bytes)
+    body = await read_body(request, svc.settings.max_lookup_bytes, json=False)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8-sig")
@@ -51,6 +52,7 @@ async def upload(name: str, request: Request, who: Who,
         if field not in header:
             raise ApiError(422, "invalid_lookup", f"The CSV has no column {field!r}.")
     elif content_type == "application/json":
+        check_json_depth(body)
         try:
             doc = msgspec.json.decode(body, type=JsonUpload)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:

@@ -16,6 +16,7 @@ from floorwalker.chat import protocol as p
 from floorwalker.chat import service
 from floorwalker.collect.incoming import Incoming
 from floorwalker.errors import ApiError
+from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.profiles.queries import find_visitor_id
 from floorwalker.services import Services, services
@@ -160,6 +161,10 @@ class Connection:
                 raise _Close(4408, "idle") from None
             if len(text) > p.MAX_FRAME_BYTES:
                 await self.send(p.error("frame_too_large", "A frame is at most 64 KiB."))
+                continue
+            if too_deep(text):
+                await self.send(p.error("limit_exceeded", "A frame nests at most "
+                                        f"{MAX_JSON_DEPTH} levels of objects and arrays."))
                 continue
             try:
                 frame = p.CLIENT_DECODER.decode(text)

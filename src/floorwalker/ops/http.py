@@ -9,26 +9,39 @@ import ipaddress
 from starlette.requests import Request
 
 from floorwalker.errors import ApiError
+from floorwalker.ops.bodies import Inflater, check_json_depth, content_encoding, too_large
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, or 413 ``payload_too_large`` once it passes ``limit`` bytes."""
+async def read_body(request: Request, limit: int, *, json: bool = True) -> bytes:
+    """The request body, inflated when it is gzip or deflate (``Content-Encoding``).
+
+    413 ``payload_too_large`` once the body, compressed or inflated, passes ``limit``
+    bytes (a compression bomb is never inflated whole); 415 for an unknown encoding;
+    with ``json``, 422 ``limit_exceeded`` when it nests deeper than ``MAX_JSON_DEPTH``.
+    """
+    encoding = content_encoding(request.headers.get("content-encoding"))
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
             if int(declared) > limit:
-                raise ApiError(413, "payload_too_large",
-                               f"The body is larger than {limit} bytes.")
+                raise too_large(limit)
         except ValueError:
             raise ApiError(400, "bad_content_length", "Content-Length is not a number.") from None
+    inflater = Inflater(encoding, limit) if encoding != "identity" else None
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
+            raise too_large(limit)
+        if inflater is not None:
+            inflater.feed(chunk)
+        else:
+            chunks.append(chunk)
+    body = inflater.finish() if inflater is not None else b"".join(chunks)
+    if json:
+        check_json_depth(body)
+    return body
 
 
 def invalid_utf8_at(body: bytes) -> int | None:
