@@ -18,7 +18,7 @@ from floorwalker.collect.incoming import Incoming
 from floorwalker.errors import ApiError
 from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
-from floorwalker.profiles.queries import find_visitor_id
+from floorwalker.profiles.queries import find_linked_visitor_id
 from floorwalker.services import Services, services
 from floorwalker.tenancy.keys import user_hash_matches
 
@@ -32,13 +32,11 @@ class _Close(Exception):
         self.reason = reason
 
 
-async def _resolve(svc: Services, workspace_id: str, ref: str) -> str | None:
+async def _resolve(svc: Services, workspace_id: str, kind: str, value: str) -> str | None:
+    """The visitor of the browser's own anonymous id, or of a user id whose hash was
+    checked; never a lookup by any id (docs/identity.md)."""
     async with svc.engine.connect() as conn:
-        try:
-            vid = await find_visitor_id(conn, workspace_id, ref)
-        except ApiError:
-            return None
-    return vid
+        return await find_linked_visitor_id(conn, workspace_id, kind, value)
 
 
 def _param(ws: WebSocket, name: str) -> str | None:
@@ -72,10 +70,10 @@ async def _visitor_viewer(ws: WebSocket, svc: Services) -> service.Viewer:
         if not given or not user_hash_matches(site.identity_secret, user_id, given):
             raise _Close(4403, "userHash does not match userId")
         viewer.verified = True
-        viewer.visitor_id = await _resolve(svc, site.workspace_id, user_id)
+        viewer.visitor_id = await _resolve(svc, site.workspace_id, "user", user_id)
         viewer.author_id = user_id
     if viewer.visitor_id is None:
-        viewer.visitor_id = await _resolve(svc, site.workspace_id, anon)
+        viewer.visitor_id = await _resolve(svc, site.workspace_id, "anon", anon)
     ws.state.site_id = site.site_id
     ws.state.user_id = user_id if viewer.verified else None
     return viewer

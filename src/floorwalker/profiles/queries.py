@@ -15,7 +15,12 @@ from floorwalker.store.tables import decisions, events, identities, timers, visi
 
 
 async def find_visitor_id(conn: AsyncConnection, workspace_id: str, ref: str) -> str:
-    """The visitor id for a visitor id, userId or anonymousId of this workspace (or 404)."""
+    """The visitor id for a visitor id, userId or anonymousId of this workspace (or 404).
+
+    For the admin API and the console only: a browser-facing route must use
+    :func:`find_linked_visitor_id`, or anyone who knows a customer's user id would be
+    served that customer's data.
+    """
     found = (await conn.execute(select(visitors.c.id).where(
         visitors.c.id == ref, visitors.c.workspace_id == workspace_id))).scalar()
     if found is not None:
@@ -27,6 +32,20 @@ async def find_visitor_id(conn: AsyncConnection, workspace_id: str, ref: str) ->
         if found is not None:
             return str(found)
     raise not_found(f"Visitor {ref!r}")
+
+
+async def find_linked_visitor_id(conn: AsyncConnection, workspace_id: str, kind: str,
+                                 value: str) -> str | None:
+    """The visitor linked to exactly this anonymous id (``kind="anon"``) or user id
+    (``kind="user"``), or None.
+
+    Browser-facing routes use this, never :func:`find_visitor_id`: a browser names only
+    its own anonymous id, and a user id only with a valid user hash (docs/identity.md).
+    """
+    found = (await conn.execute(select(identities.c.visitor_id).where(
+        identities.c.workspace_id == workspace_id, identities.c.kind == kind,
+        identities.c.value == value))).scalar()
+    return None if found is None else str(found)
 
 
 async def load_profile(conn: AsyncConnection, workspace_id: str, ref: str) -> Profile:
