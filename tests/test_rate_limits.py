@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from floorwalker.config import Settings
+from floorwalker.errors import ApiError
+from floorwalker.ops.ratelimit import RateLimiter
 from tests.conftest import Server, Tenant
 
 
@@ -34,3 +36,22 @@ async def test_admin_api_is_limited_per_address_too(server: Server, alice: Tenan
              for _ in range(8)]
     assert codes[0] == 200
     assert codes[-1] == 429
+
+
+def _limited(limiter: RateLimiter, key: str, now: float) -> bool:
+    try:
+        limiter.check(key, "login", now=now)
+    except ApiError as exc:
+        return (exc.status, exc.code) == (429, "rate_limited")
+    return False
+
+
+def test_spraying_new_keys_does_not_reset_a_limited_client() -> None:
+    """Security review (issue 9, 5.4): the table used to be cleared at 100,000 keys."""
+    limiter = RateLimiter(10 / 300, 300, max_buckets=100)
+    assert [_limited(limiter, "attacker|alice", 0.0) for _ in range(11)][-1] is True
+    for n in range(5_000):  # the flood: every request a new key
+        _limited(limiter, f"spray-{n}", 1.0)
+    assert len(limiter) <= 100  # memory stays bounded...
+    assert _limited(limiter, "attacker|alice", 2.0)  # ...and the limit stays
+
