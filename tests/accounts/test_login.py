@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import time_machine
 from argon2 import PasswordHasher
+from asgi_lifespan import LifespanManager
 from sqlalchemy import select, update
 
 from floorwalker.accounts import actions, passwords
 from floorwalker.accounts.tables import accounts
+from floorwalker.config import Settings
 from floorwalker.store.engine import make_engine
-from tests.accounts.conftest import Console, Person, invite_directly
+from tests.accounts.conftest import Console, Person, console_app, invite_directly
 from tests.conftest import Tenant
 
 
@@ -102,6 +105,71 @@ async def test_login_attempts_are_rate_limited(console: Console, alice_admin: Pe
     # Another e-mail from the same address is counted apart.
     other = Person("bob@acme.example", "whatever-password", "acme", alice_admin.browser)
     assert (await other.login()).status_code == 401
+
+
+def _from(console: Console, address: str) -> httpx.AsyncClient:
+    """A browser at another client address."""
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=console.app,
+                                                             client=(address, 40000)),
+                               base_url="http://testserver")
+    console.clients.append(client)
+    return client
+
+
+async def test_padding_the_workspace_name_does_not_escape_the_limit(
+        console: Console, alice_admin: Person) -> None:
+    """Security review (issue 9, 5.2): the limit keyed on the untrimmed name."""
+    variants = ["acme", " acme", "acme ", "  acme  ", "ACME", "Acme\t", "\nacme"]
+    codes = []
+    for n in range(12):
+        r = await alice_admin.browser.post("/api/auth/login", json={
+            "workspace": variants[n % len(variants)] + " " * n,
+            "email": f" {alice_admin.email.upper()} ", "password": "guess-guess-guess"})
+        codes.append(r.status_code)
+    assert codes[:10] == [401] * 10
+    assert codes[10:] == [429, 429]
+    r = await alice_admin.browser.post("/api/auth/login", json={
+        "workspace": "   acme   ", "email": alice_admin.email, "password": alice_admin.password})
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "rate_limited"
+    assert set(r.json()["error"]) == {"code", "message", "details"}
+    assert int(r.headers["retry-after"]) > 0
+
+
+async def test_spraying_one_account_from_many_addresses_is_limited(
+        console: Console, alice_admin: Person) -> None:
+    """Security review (issue 9, 5.2): one guess from each of many addresses."""
+    codes = []
+    for n in range(40):  # a slow machine refills a token every 10 s meanwhile
+        r = await _from(console, f"203.0.113.{n + 1}").post("/api/auth/login", json={
+            "workspace": "acme", "email": alice_admin.email, "password": "guess-guess-guess"})
+        codes.append(r.status_code)
+        if r.status_code != 401:
+            break
+    assert codes[:30] == [401] * 30
+    assert codes[-1] == 429
+    assert r.json()["error"]["code"] == "rate_limited"
+    assert r.json()["error"]["details"][0]["scope"] == "account"
+    assert int(r.headers["retry-after"]) > 0
+    # Another account of the same workspace is not affected.
+    stranger = Person("nobody@acme.example", "whatever-password", "acme",
+                      _from(console, "203.0.113.200"))
+    assert (await stranger.login()).status_code == 401
+
+
+async def test_secure_cookies_setting_marks_the_cookie_secure(alice: Tenant,
+                                                              settings: Settings) -> None:
+    """FLOORWALKER_SECURE_COOKIES: Secure even when the proxy in front does not say https."""
+    assert Settings.from_env({"FLOORWALKER_SECURE_COOKIES": "true"}).secure_cookies is True
+    app = console_app(settings.with_overrides(secure_cookies=True))
+    link = await invite_directly(settings.database_url, alice, "dora@acme.example", "Dora",
+                                 "admin")
+    async with LifespanManager(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        r = await client.post("/api/auth/accept", json={
+            "token": link.split("token=", 1)[1], "password": "dora-long-secret"})
+        assert r.status_code == 200, r.text
+        assert "Secure" in r.headers["set-cookie"]
 
 
 async def test_expired_session_is_refused(console: Console, alice_admin: Person) -> None:

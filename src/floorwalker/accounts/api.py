@@ -29,8 +29,11 @@ LoggedIn = Annotated[Session, Depends(current_session)]
 Admin = Annotated[AdminCaller, Depends(admin_caller)]
 
 MAX_BODY_BYTES = 16 * 1024
-LOGIN_ATTEMPTS = 10  # per client address, workspace and e-mail...
+LOGIN_ATTEMPTS = 10  # per client address and account...
 LOGIN_WINDOW_SECONDS = 300.0  # ...in this window (then one more every 30 s)
+# Per account from every address together: spraying from many addresses at one account
+# is limited too (then one more every 10 s).
+ACCOUNT_LOGIN_ATTEMPTS = 30
 T = TypeVar("T")
 
 
@@ -47,13 +50,15 @@ async def _body(request: Request, type_: type[T]) -> T:
     return value
 
 
-def _attempt(request: Request, key: str) -> None:
+def _attempt(request: Request, key: str, *, per_account: bool = False) -> None:
     """Count a password attempt; 429 ``rate_limited`` past the limit."""
-    limiter: RateLimiter | None = getattr(request.app.state, "login_limiter", None)
+    name, attempts = (("account_login_limiter", ACCOUNT_LOGIN_ATTEMPTS) if per_account
+                      else ("login_limiter", LOGIN_ATTEMPTS))
+    limiter: RateLimiter | None = getattr(request.app.state, name, None)
     if limiter is None:
-        limiter = RateLimiter(LOGIN_ATTEMPTS / LOGIN_WINDOW_SECONDS, LOGIN_WINDOW_SECONDS)
-        request.app.state.login_limiter = limiter
-    limiter.check(key, "login")
+        limiter = RateLimiter(attempts / LOGIN_WINDOW_SECONDS, LOGIN_WINDOW_SECONDS)
+        setattr(request.app.state, name, limiter)
+    limiter.check(key, "account" if per_account else "login")
 
 
 def _logged_in(account: Account, slug: str, csrf: str, expires_at: float) -> dict[str, Any]:
@@ -73,9 +78,14 @@ async def login(request: Request, response: Response) -> Any:
     ip = client_ip(request, svc.settings.trusted_proxies) or "unknown"
     svc.ip_limiter.check(ip, "client address")
     body = await _body(request, LoginIn)
-    _attempt(request, f"{ip}|{body.workspace.lower()}|{actions.normalize_email(body.email)}")
+    # Normalised once: the limits and the lookup see the same workspace and e-mail.
+    slug, email = body.workspace.strip().lower(), actions.normalize_email(body.email)
     async with svc.engine.connect() as conn:
-        found = await actions.find_login(conn, body.workspace, body.email)
+        found = await actions.find_login(conn, slug, email)
+    # Keyed on the account (or on what names none, so unknown ones are counted alike).
+    target = found[0].id if found is not None else f"{slug}|{email}"
+    _attempt(request, f"{ip}|{target}")
+    _attempt(request, target, per_account=True)
     # Unknown e-mail or pending account: a dummy hash is checked, so it takes as long.
     checked = await verify_password(found[1] if found else None, body.password)
     if found is None or not checked.ok:
@@ -92,7 +102,7 @@ async def login(request: Request, response: Response) -> Any:
         token, csrf, expires = await actions.start_session(conn, account, now)
     set_session_cookie(request, response, token)
     _no_store(response)
-    return _logged_in(account, body.workspace.strip().lower(), csrf, expires)
+    return _logged_in(account, slug, csrf, expires)
 
 
 @router.post("/logout", summary="Log out (needs X-CSRF-Token)")

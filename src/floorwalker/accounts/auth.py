@@ -41,8 +41,7 @@ def is_secure(conn: HTTPConnection) -> bool:
     if conn.url.scheme in {"https", "wss"}:
         return True
     settings = services(conn).settings
-    # FLOORWALKER_SECURE_COOKIES (proposed setting): always mark the cookie Secure.
-    if bool(getattr(settings, "secure_cookies", False)):
+    if settings.secure_cookies:  # FLOORWALKER_SECURE_COOKIES: the operator says always TLS
         return True
     peer = conn.client.host if conn.client else None
     proto = conn.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
