@@ -31,8 +31,9 @@ def one_error_shape(ctx: Any, response: schemathesis.Response, case: schemathesi
         return None
     body = response.json()
     assert isinstance(body, dict), f"error body is not an object: {body!r}"
-    assert list(body) == ["error"], f"error body has other keys: {body!r}"
+    assert list(body) == ["error", "code", "message"], f"wrong error keys: {body!r}"
     error = body["error"]
+    assert (body["code"], body["message"]) == (error["code"], error["message"]), body
     assert set(error) == {"code", "message", "details"}, f"wrong error fields: {error!r}"
     assert isinstance(error["code"], str), error
     assert CODE.match(error["code"]), f"code is not snake_case: {error['code']!r}"

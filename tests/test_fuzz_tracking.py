@@ -45,8 +45,10 @@ def assert_answer(r: httpx.Response) -> None:
         assert r.json()["success"] is True
         return
     body = r.json()
-    assert list(body) == ["error"], body
+    assert list(body) == ["error", "code", "message"], body
     error = body["error"]
+    # Segment's and RudderStack's libraries read code and message at the top level.
+    assert (body["code"], body["message"]) == (error["code"], error["message"]), body
     assert set(error) == {"code", "message", "details"}, error
     assert isinstance(error["code"], str), error
     assert CODE.match(error["code"]), error

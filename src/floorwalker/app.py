@@ -146,7 +146,9 @@ ERROR_SCHEMA: dict[str, Any] = {
         "type": "object", "required": ["code", "message", "details"],
         "properties": {"code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                        "message": {"type": "string"},
-                       "details": {"type": "array", "items": {}}}}}}
+                       "details": {"type": "array", "items": {}}}},
+        # The same code and message again, where Segment's libraries look for them.
+        "code": {"type": "string"}, "message": {"type": "string"}}}
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

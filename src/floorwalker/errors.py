@@ -1,4 +1,8 @@
-"""One error shape for every error: ``{"error": {"code", "message", "details"}}``."""
+"""One error shape for every error: ``{"error": {"code", "message", "details"}}``.
+
+The body also carries ``code`` and ``message`` at its top level: Segment's and
+RudderStack's libraries read an error from there (RudderStack's crashes without them).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,8 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The JSON document sent to the client."""
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+        return {"error": {"code": self.code, "message": self.message, "details": self.details},
+                "code": self.code, "message": self.message}
 
 
 def bad_request(code: str, message: str, details: list[Any] | None = None) -> ApiError:

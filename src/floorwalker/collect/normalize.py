@@ -152,8 +152,12 @@ class Normalizer:
         elif isinstance(call, model.Identify):
             name = "identify"
             props = {}
-            traits = dict(call.traits or {})
-            size += check_document(traits, limits, f"{path}.traits")
+            # RudderStack's libraries send identify traits in context.traits, Segment's
+            # at the top: both count, the top-level ones win (context is already checked).
+            in_context = ctx_in.get("traits")
+            traits = {**(in_context if isinstance(in_context, dict) else {}),
+                      **(call.traits or {})}
+            size += check_document(call.traits or {}, limits, f"{path}.traits")
         elif isinstance(call, model.Alias):
             name = "alias"
             props = {}
