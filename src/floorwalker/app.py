@@ -72,7 +72,6 @@ def build_services(settings: Settings) -> Services:
     pipeline = Pipeline(
         engine, session_timeout=settings.session_timeout_minutes * 60.0,
         max_batch=settings.commit_max_batch, cache_size=settings.profile_cache_size,
-        protected=lambda ws: frozenset(directory.cached_settings(ws).sensitive_attributes),
         rules=rules)
     pipeline.observe = metrics.observe_commit
     geo = GeoLocator(settings.geoip_city_db)

@@ -108,9 +108,8 @@ async def patch_settings(body: SettingsIn, request: Request,
             if value is not None:
                 setattr(ws.settings, name, value)
         await service.save_settings(conn, ws.id, ws.settings)
-    svc.directory.invalidate()
+    # The rule set carries the settings (sensitive names included) to every reader.
     svc.rules.invalidate(ws.id)
-    await svc.directory.settings(ws.id)
     return _dump(ws.settings)
 
 

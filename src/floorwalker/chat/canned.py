@@ -175,7 +175,7 @@ async def render_reply(reply_id: str, request: Request, caller: Caller) -> Any:
     visitor: dict[str, Any] = {}
     if doc:
         # The agent reads the result: the workspace's sensitive attributes stay out.
-        hidden = (await svc.rules.cache.get(caller.workspace_id)).settings.sensitive_attributes
+        hidden = (await svc.rules.cache.get(caller.workspace_id)).sensitive
         profile = PROFILE_DECODER.decode(doc)
         attrs = {k: v for k, v in profile.attributes.items() if k not in hidden}
         name = visitor_name(profile, hidden)

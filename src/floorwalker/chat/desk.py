@@ -37,7 +37,7 @@ async def summaries(conn: AsyncConnection, rs: RuleSet, rows: list[Any]) -> list
     for vid, doc in await conn.execute(select(visitors.c.id, visitors.c.profile).where(
             visitors.c.id.in_(visitor_ids))):
         profile = PROFILE_DECODER.decode(doc)
-        hidden = rs.settings.sensitive_attributes
+        hidden = rs.sensitive
         email = None if "email" in hidden else profile.attributes.get("email")
         people[vid] = {"id": vid, "name": visitor_name(profile, hidden),
                        "email": email if isinstance(email, str) else None}

@@ -321,14 +321,11 @@ class Pipeline:
     """Owns the writer task, the profile caches and the recent-messageId memory."""
 
     def __init__(self, engine: AsyncEngine, *, session_timeout: float, max_batch: int,
-                 cache_size: int,
-                 protected: Callable[[str], frozenset[str]] = lambda _ws: frozenset(),
-                 rules: Rules | None = None) -> None:
+                 cache_size: int, rules: Rules | None = None) -> None:
         self.engine = engine
         self.rules = rules
         self.session_timeout = session_timeout
         self.max_batch = max_batch
-        self.protected = protected
         self.store = ProfileStore(cache_size)
         self.seen: LRU[tuple[str, str], bool] = LRU(max(cache_size * 4, 1000))
         self.listeners: list[Listener] = []
@@ -545,9 +542,12 @@ class Pipeline:
                 for ev in evs:
                     vid = unit.resolve(ev)
                     profile = unit.profile(vid)
-                    apply_event(profile, ev, session_timeout=self.session_timeout,
-                                protected=self.protected(ev.workspace_id))
                     ready = prepared.get(ev.workspace_id)
+                    # Sensitive names come with the rule set loaded for this batch (from the
+                    # database after a restart); without rules (the demo's trusted seeding)
+                    # nothing is protected.
+                    apply_event(profile, ev, session_timeout=self.session_timeout,
+                                protected=ready[0].sensitive if ready else frozenset())
                     if rules is not None and ready is not None and not ready[0].empty \
                             and ev.received_at - ev.ts < STALE_AFTER_SECONDS:
                         now = max(ev.ts, ev.received_at)

@@ -21,7 +21,7 @@ from floorwalker.console.alerts import ALERT_KINDS, PreferencesPatch, decode_pre
 from floorwalker.console.caller import Staff, agent_of, staff
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
-from floorwalker.profiles import queries
+from floorwalker.profiles import queries, sensitive
 from floorwalker.rules.validate import decode_checked
 from floorwalker.services import Services, services
 from floorwalker.store.tables import conversations, decisions
@@ -170,8 +170,7 @@ async def visitor_card(ref: str, request: Request, caller: Caller) -> Any:
     svc = services(request)
     vid = await _visitor_id(svc, caller.workspace_id, ref)
     rs = await svc.rules.cache.get(caller.workspace_id)
-    sensitive = None if caller.is_admin else set(
-        svc.directory.cached_settings(caller.workspace_id).sensitive_attributes)
+    hidden = sensitive.hidden_for(rs.sensitive, reader=caller.is_admin)
     async with svc.engine.connect() as conn:
         profile = await queries.load_profile(conn, caller.workspace_id, vid)
         events = await queries.timeline(conn, vid, limit=50)
@@ -189,15 +188,12 @@ async def visitor_card(ref: str, request: Request, caller: Caller) -> Any:
                           "response": d.response, "created_at": d.created_at}
                          for d in decided]
     from floorwalker.console.live import segment_chips, visitor_row
-    view = queries.profile_view(profile, sensitive)
+    view = sensitive.profile_doc(queries.profile_view(profile), hidden)
     chips = segment_chips(profile, rs)
     view["segments"] = chips
     view["top_segments"] = chips[:3]
     view.pop("engagement", None)
-    if sensitive:
-        for event in events:
-            event["properties"] = {k: v for k, v in event["properties"].items()
-                                   if k not in sensitive}
+    events = [sensitive.event_doc(event, hidden) for event in events]
     live_row = await svc.live.row(caller.workspace_id, vid) or visitor_row(profile, rs)
     return {"visitor": live_row, "live": await svc.live.row(caller.workspace_id, vid) is not None,
             "profile": view, "events": events, "conversations": convs_doc,

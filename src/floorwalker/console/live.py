@@ -59,7 +59,7 @@ def segment_chips(profile: Profile, rs: RuleSet) -> list[dict[str, Any]]:
 def visitor_row(profile: Profile, rs: RuleSet, departments: Iterable[str] = ()) -> dict[str, Any]:
     """A VisitorRow (docs/console-api.md) for the live list. Rows go to every console of
     the workspace: the workspace's sensitive attributes are never in them."""
-    hidden = rs.settings.sensitive_attributes
+    hidden = rs.sensitive
     session = profile.session
     source = (session.source if session and session.source else profile.first_source) or {}
     geo = profile.geo or {}

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.collect.pipeline import StorageUnavailable
 from floorwalker.errors import ApiError
-from floorwalker.profiles import queries
+from floorwalker.profiles import queries, sensitive
 from floorwalker.profiles.model import PROFILE_DECODER
-from floorwalker.services import services
+from floorwalker.services import Services, services
 from floorwalker.store.tables import visitors
 from floorwalker.tenancy.directory import Principal
 
@@ -23,6 +23,13 @@ router = APIRouter(prefix="/api/visitors", tags=["visitors"],
 Who = Annotated[Principal, Depends(workspace_principal)]
 
 
+async def _hidden(svc: Services, who: Principal) -> frozenset[str]:
+    """Sensitive names this caller does not see (all of them for an agent's session)."""
+    assert who.workspace_id
+    rs = await svc.rules.cache.get(who.workspace_id)
+    return sensitive.hidden_for(rs.sensitive, reader=who.kind in sensitive.READER_KINDS)
+
+
 @router.get("", summary="Visitors seen most recently")
 async def list_visitors(request: Request, who: Who,
                         limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -30,12 +37,15 @@ async def list_visitors(request: Request, who: Who,
                         ) -> Any:
     """The most recently active visitors of the workspace, newest first."""
     assert who.workspace_id
+    svc = services(request)
+    hidden = await _hidden(svc, who)
     query = select(visitors.c.profile).where(visitors.c.workspace_id == who.workspace_id)
     if since is not None:
         query = query.where(visitors.c.last_seen >= since)
-    async with services(request).engine.connect() as conn:
+    async with svc.engine.connect() as conn:
         rows = await conn.execute(query.order_by(visitors.c.last_seen.desc()).limit(limit))
-        return [queries.profile_view(PROFILE_DECODER.decode(doc)) for doc in rows.scalars()]
+        return [sensitive.profile_doc(queries.profile_view(PROFILE_DECODER.decode(doc)), hidden)
+                for doc in rows.scalars()]
 
 
 @router.get("/{ref}", summary="A visitor's profile (by visitor id, userId or anonymousId)")
@@ -45,8 +55,9 @@ async def get_visitor(ref: str, request: Request, who: Who) -> Any:
     svc = services(request)
     async with svc.engine.connect() as conn:
         profile = await queries.load_profile(conn, who.workspace_id, ref)
-    view = queries.profile_view(profile)
     rs = await svc.rules.cache.get(who.workspace_id)
+    view = sensitive.profile_doc(queries.profile_view(profile), sensitive.hidden_for(
+        rs.sensitive, reader=who.kind in sensitive.READER_KINDS))
     known = {s.key: s.definition for s in rs.segments}
     chips: list[dict[str, Any]] = sorted(
         ({"key": key, "name": known[key].name, "color": known[key].color,
@@ -65,11 +76,14 @@ async def get_events(ref: str, request: Request, who: Who,
                      name: Annotated[str | None, Query(max_length=200)] = None) -> Any:
     """Page with ``before`` = the ``next_before`` of the previous page."""
     assert who.workspace_id
-    async with services(request).engine.connect() as conn:
+    svc = services(request)
+    hidden = await _hidden(svc, who)
+    async with svc.engine.connect() as conn:
         vid = await queries.find_visitor_id(conn, who.workspace_id, ref)
         items = await queries.timeline(conn, vid, limit=limit, before=before, name=name)
     next_before = items[-1]["id"] if len(items) == limit else None
-    return {"visitor_id": vid, "events": items, "next_before": next_before}
+    return {"visitor_id": vid, "events": [sensitive.event_doc(e, hidden) for e in items],
+            "next_before": next_before}
 
 
 @router.get("/{ref}/export", summary="Everything stored about a visitor")

@@ -106,6 +106,8 @@ class RuleSet:
     agents: dict[str, Agent] = field(default_factory=dict)
     tables: frozenset[str] = frozenset()
     segment_keys: frozenset[str] = frozenset()
+    # The workspace's sensitive attribute names: the one source every filter reads.
+    sensitive: frozenset[str] = frozenset()
     loaded_at: float = 0.0
 
     @property
@@ -145,7 +147,8 @@ def build_ruleset(workspace_id: str, settings: WorkspaceSettings, segs: list[Seg
                   agent_rows: dict[str, Agent]) -> RuleSet:
     """Compile and index a workspace's rules."""
     rs = RuleSet(workspace_id=workspace_id, settings=settings, loaded_at=time.monotonic(),
-                 departments={d.key: d for d in depts}, agents=agent_rows)
+                 departments={d.key: d for d in depts}, agents=agent_rows,
+                 sensitive=frozenset(settings.sensitive_attributes))
     tables: set[str] = set()
     for seg in sorted(segs, key=lambda s: -s.priority):
         if not seg.enabled:

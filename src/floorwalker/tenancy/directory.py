@@ -6,13 +6,11 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from floorwalker.store.tables import api_tokens, sites, workspaces
+from floorwalker.store.tables import api_tokens, sites
 from floorwalker.tenancy.keys import digest
-from floorwalker.tenancy.service import WorkspaceSettings
 
 TTL_SECONDS = 10.0
 
@@ -43,15 +41,13 @@ class Directory:
         self.engine = engine
         self._keys: dict[str, tuple[float, SiteKey | None]] = {}
         self._tokens: dict[str, tuple[float, Principal | None]] = {}
-        self._settings: dict[str, tuple[float, WorkspaceSettings]] = {}
         self._refreshing: dict[str, asyncio.Future[SiteKey | None]] = {}
 
     def invalidate(self) -> None:
-        """Forget everything (after keys rotate or settings change)."""
+        """Forget everything (after keys rotate or tokens change)."""
         self._keys.clear()
         self._refreshing.clear()
         self._tokens.clear()
-        self._settings.clear()
 
     async def site_key(self, key: str) -> SiteKey | None:
         """The site a write key or server key belongs to, or None.
@@ -113,22 +109,3 @@ class Directory:
             self._tokens.clear()
         self._tokens[token] = (now + TTL_SECONDS, found)
         return found
-
-    async def settings(self, workspace_id: str) -> WorkspaceSettings:
-        """A workspace's settings (cached briefly)."""
-        now = time.monotonic()
-        hit = self._settings.get(workspace_id)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        async with self.engine.connect() as conn:
-            raw = (await conn.execute(select(workspaces.c.settings).where(
-                workspaces.c.id == workspace_id))).scalar()
-        value = (msgspec.json.decode(raw, type=WorkspaceSettings) if raw
-                 else WorkspaceSettings())
-        self._settings[workspace_id] = (now + TTL_SECONDS, value)
-        return value
-
-    def cached_settings(self, workspace_id: str) -> WorkspaceSettings:
-        """Settings from the cache without I/O (defaults when not loaded yet)."""
-        hit = self._settings.get(workspace_id)
-        return hit[1] if hit else WorkspaceSettings()
