@@ -54,6 +54,7 @@ def test_bad_replies_are_422_and_a_taken_shortcut_409(desk: Desk) -> None:
     bad: list[dict[str, Any]] = [{"text": "Hi {{ visitor.first_name "},  # unclosed
            {"text": "{% for x in y %}never closed"},
            {"text": "{{ ''.__class__.__mro__ }}"},  # the sandbox refuses it
+           {"text": "{{ 'abc'.translate }}"},  # would print a repr with an address
            {"text": ""}, {"text": "   "}, {"text": "x" * 5001},
            {"title": ""}, {"title": "t" * 201},
            {"shortcut": ""}, {"shortcut": "Has Space"}, {"shortcut": "-dash"},

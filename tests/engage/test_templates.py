@@ -293,3 +293,22 @@ def test_arbitrary_text_never_raises_anything_else(source: str) -> None:
     except TemplateError:
         return
     assert len(text) <= MAX_OUTPUT_CHARS
+
+
+@pytest.mark.parametrize("source", [
+    "{{ 'abc'.translate }}", "{{ visitor.city.upper }}", "{{ visitor.attributes.items }}",
+    "{{ range(3) }}", "{{ coupon_percent }}", "{% set ns = namespace(a=1) %}{{ ns }}",
+    "{% for i in [1] %}{{ loop }}{% endfor %}"])
+def test_only_plain_values_print_never_a_repr(renderer: TemplateRenderer, source: str) -> None:
+    variables = {"visitor": {"city": "Lyon", "attributes": {"plan": "pro"}}}
+    text = renderer.render("[" + source + "]", variables)
+    assert text == "[]"  # not "<built-in method translate of str object at 0x...>"
+    # A preview or a save-time check tells the author instead.
+    with pytest.raises(TemplateError, match="only text, numbers and lists of them"):
+        renderer.render(source, variables, strict=True)
+
+
+def test_plain_values_print_in_strict_rendering_too(renderer: TemplateRenderer) -> None:
+    source = "{{ n }} {{ f }} {{ ok }} {{ items }} {{ missing }}{{ name.upper() }}"
+    variables = {"n": 3, "f": 1.5, "ok": True, "items": ["a", 2], "name": "ann"}
+    assert renderer.render(source, variables, strict=True) == "3 1.5 True ['a', 2] ANN"

@@ -92,6 +92,17 @@ async def test_a_template_that_fails_to_render_is_reported(
     assert "ZeroDivisionError" in en["problems"][0]["problem"]
 
 
+async def test_a_method_printed_without_its_call_is_blank_and_reported(
+        client: httpx.AsyncClient, alice: Tenant) -> None:
+    draft = {**COUPON, "action": {"type": "popup", "text": {
+        "en": "Hi {{ visitor.first_name.upper }}{{ 'abc'.translate }}!"}}}
+    doc = await post(client, alice, {"scenario": draft, "visitor": {"first_name": "Ann"}})
+    en = doc["actions"][0]["languages"]["en"]
+    assert en["text"] == "Hi !"  # what a visitor would get: no repr, no memory address
+    assert en["problems"][0]["path"] == "$.text.en"
+    assert "the method 'upper' (call it with ())" in en["problems"][0]["problem"]
+
+
 async def test_an_invalid_draft_names_its_problems(client: httpx.AsyncClient,
                                                    alice: Tenant) -> None:
     bad = {**COUPON, "action": {"type": "popup", "text": {"de": "Hallo"}}}

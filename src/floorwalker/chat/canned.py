@@ -66,7 +66,7 @@ async def _checked(request: Request) -> CannedIn:
         problems.append({"path": "$.text", "problem": f"1-{p.MAX_TEXT} characters"})
     else:
         try:
-            RENDERER.render(body.text, SAMPLE)
+            RENDERER.render(body.text, SAMPLE, strict=True)
         except TemplateError as exc:
             problems.append({"path": "$.text", "problem": str(exc)[:300]})
     if body.department is not None and len(body.department) > 64:

@@ -36,7 +36,10 @@ gives ``612.00 EUR``). Global functions: ``coupon_percent(margin)`` (see
 :func:`coupon_tier`), ``range`` (at most 1,000 items) and ``namespace``. Only a few
 read-only ``str``/``dict`` methods may be called (``lower``, ``startswith``, ``get`` ...).
 Printing a whole mapping (``{{ visitor }}``, ``{{ lookup }}``) is refused, so a typo
-cannot dump every field of a profile or lookup table into a visitor-facing text.
+cannot dump every field of a profile or lookup table into a visitor-facing text. Only
+plain values print (text, numbers, yes/no, nothing, lists of them): anything else, such
+as a method named without its ``()`` (``{{ 'abc'.upper }}``), prints as an empty string,
+never as a Python repr with a memory address; previews and save-time checks report it.
 
 Limits against hostile templates: the source is at most 4,000 characters and 500 AST
 nodes; ``{% include %}``, ``{% import %}``, ``{% extends %}``, ``{% macro %}``,
@@ -120,6 +123,8 @@ _LOOP_METHODS = frozenset({"changed", "cycle"})
 
 # Iterations left in the rendering under way (a one-item list so filters can count).
 _loop_budget: ContextVar[list[int] | None] = ContextVar("floorwalker_loop_budget", default=None)
+# True while a preview or a save-time check renders: a value that is not plain is an error.
+_strict: ContextVar[bool] = ContextVar("floorwalker_template_strict", default=False)
 
 
 class TemplateError(ValueError):
@@ -263,13 +268,41 @@ def _loop_guard(context: Context, value: Any) -> list[Any]:
     return items
 
 
-def _finalize(value: Any) -> Any:
-    """Refuse to print a whole mapping (``{{ lookup }}``): it would dump every field."""
+def _plain(value: Any) -> bool:
+    """Text, a number, yes/no, nothing, or a list of those: what a template may print."""
+    if value is None or isinstance(value, (str, int, float, Decimal, Undefined)):
+        return True
+    return isinstance(value, (list, tuple)) and all(_plain(item) for item in value)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (types.BuiltinMethodType, types.MethodType)):
+        return f"the method {value.__name__!r} (call it with ())"
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType)):
+        return f"the function {value.__name__!r}"
+    return f"a {type(value).__name__!r} object"
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    """What ``{{ ... }}`` prints: plain values only.
+
+    A whole mapping (``{{ lookup }}``) is refused: it would dump every field. Anything else
+    that is not plain (a method, a function, a loop or namespace object) prints as an empty
+    string, never as a repr with a memory address; in a strict rendering (previews, the
+    check when a reply is saved) it is an error the author can fix.
+    """
+    del context  # pass_context keeps the optimizer from folding this at compile time
     if isinstance(value, Mapping) or (
         isinstance(value, (list, tuple)) and any(isinstance(item, Mapping) for item in value)
     ):
         raise SecurityError("printing a whole mapping is not allowed; print its fields")
-    return value
+    if _plain(value):
+        return value
+    if _strict.get():
+        raise SecurityError("only text, numbers and lists of them can be printed, not "
+                            + _describe(value))
+    return ""
 
 
 def _text_guard(value: Any) -> Any:
@@ -483,13 +516,16 @@ class TemplateRenderer:
                 self._cache.popitem(last=False)
         return template
 
-    def render(self, source: str, variables: Mapping[str, Any]) -> str:
+    def render(self, source: str, variables: Mapping[str, Any], *, strict: bool = False) -> str:
         """Render ``source`` with ``variables``; raises only :class:`TemplateError`.
 
-        Output longer than MAX_OUTPUT_CHARS is cut and ends with an ellipsis.
+        Output longer than MAX_OUTPUT_CHARS is cut and ends with an ellipsis. A printed
+        value that is not plain (a method, an object) renders as an empty string, or is
+        an error when ``strict`` (previews and save-time checks show it to the author).
         """
         template = self._compile(source)
         token = _loop_budget.set([MAX_LOOP_ITERATIONS])
+        strict_token = _strict.set(strict)
         chunks: list[str] = []
         size = 0
         stream = cast(Generator[str, None, None], template.generate(dict(variables)))
@@ -511,6 +547,7 @@ class TemplateRenderer:
         finally:
             stream.close()
             _loop_budget.reset(token)
+            _strict.reset(strict_token)
         text = "".join(chunks)
         if len(text) > MAX_OUTPUT_CHARS:
             text = text[: MAX_OUTPUT_CHARS - 1] + ELLIPSIS

@@ -137,7 +137,7 @@ def _render(action: Action, ctx_for: Any, default: str) -> dict[str, Any]:
                 continue
             chosen, source = choose_language(versions, lang, None, default)
             try:
-                RENDERER.render(source, names)
+                RENDERER.render(source, names, strict=True)
             except TemplateError as exc:
                 problems.append({"path": f"$.{field}.{chosen}", "problem": str(exc)})
         payload.pop("language", None)
