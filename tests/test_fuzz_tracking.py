@@ -7,8 +7,10 @@ events can be read back; anything else is a 4xx with ``{"error": {code, message,
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -121,6 +123,14 @@ def deep(depth: int) -> Any:
     return doc
 
 
+def deep_list(depth: int) -> Any:
+    """A list nested ``depth`` levels."""
+    doc: Any = 1
+    for _ in range(depth):
+        doc = [doc]
+    return doc
+
+
 number_text = st.sampled_from(["NaN", "nan", "Infinity", "-Infinity", "1e999", "-1e999",
                                "1e308", "0x10", ""])
 prop_values = st.one_of(
@@ -130,6 +140,8 @@ prop_values = st.one_of(
     st.sampled_from([1e308, -1e308, 2**63, -(2**63) - 1, 2**64, 5e-324]),
     number_text, nasty_text,
     st.integers(min_value=7, max_value=40).map(deep),
+    st.integers(min_value=90, max_value=600).map(deep),  # past the JSON depth limit
+    st.integers(min_value=90, max_value=600).map(deep_list),
     st.just({f"k{i}": i for i in range(300)}),
     st.just(list(range(300))),
 )
@@ -332,3 +344,41 @@ async def test_the_documented_limits_are_4xx_with_the_error_shape(
     r = await client.post("/v1/track", content=b"[" * 600_000, headers=alice.basic())
     assert_answer(r)
     assert r.status_code == 413
+
+
+def compress(body: bytes, how: str) -> bytes:
+    """``body`` as a client would send it with ``Content-Encoding: how`` (or mangled)."""
+    if how == "gzip":
+        return gzip.compress(body)
+    if how == "deflate":
+        return zlib.compress(body)
+    if how == "deflate-raw":
+        obj = zlib.compressobj(wbits=-15)
+        return obj.compress(body) + obj.flush()
+    if how == "gzip-cut":
+        return gzip.compress(body)[: max(1, len(body) // 3)]
+    return body  # "identity" and the lies: an encoding header on a plain body
+
+
+@FUZZ
+@given(data=st.data(), how=st.sampled_from(["gzip", "deflate", "deflate-raw", "gzip-cut",
+                                            "identity"]),
+       header=st.sampled_from(["gzip", "deflate", "identity", "x-gzip", "br", "", None]),
+       nesting=st.one_of(st.none(), st.integers(90, 600)))
+async def test_compressed_and_deeply_nested_bodies_get_a_clean_answer(
+        client: httpx.AsyncClient, alice: Tenant, data: st.DataObject, how: str,
+        header: str | None, nesting: int | None) -> None:
+    endpoint, doc = data.draw(requests(alice))
+    if nesting is not None and isinstance(doc, dict):
+        doc["properties"] = deep_list(nesting) if nesting % 2 else deep(nesting)
+    body = compress(json.dumps(doc).encode(), how)
+    headers = {**alice.basic(), "Content-Type": "application/json"}
+    if header is not None:
+        headers["Content-Encoding"] = header
+    r = await client.post(f"/v1/{endpoint}", content=body, headers=headers)
+    assert_answer(r)
+    event(outcome(r))
+    if nesting is not None and how == "identity" and header in (None, "", "identity"):
+        assert r.status_code in (413, 422), r.text  # too deep (or too large), never decoded
+    if r.status_code == 200 and r.json()["accepted"]:
+        await read_back(client, alice, endpoint, doc)
