@@ -57,15 +57,14 @@ async def load_profile(conn: AsyncConnection, workspace_id: str, ref: str) -> Pr
     return PROFILE_DECODER.decode(doc)
 
 
-def profile_view(p: Profile, sensitive: set[str] | None = None) -> dict[str, Any]:
-    """The profile as the API shows it, with derived fields; ``sensitive`` names are dropped."""
+def profile_view(p: Profile) -> dict[str, Any]:
+    """The profile as the API shows it, with derived fields (every attribute: callers
+    filter with :mod:`floorwalker.profiles.sensitive`)."""
     out: dict[str, Any] = msgspec.to_builtins(p)
     out["customer_type"] = "customer" if p.is_customer else "prospect"
     out["is_customer"] = p.is_customer
     if p.session is not None:
         out["session"]["time_on_site"] = round(p.session.time_on_site, 1)
-    if sensitive:
-        out["attributes"] = {k: v for k, v in p.attributes.items() if k not in sensitive}
     return out
 
 
