@@ -52,6 +52,9 @@ def test_after_a_restart_a_browser_still_cannot_set_a_sensitive_attribute(
         r = client.post("/v1/identify", headers=acme.basic(), json={
             "anonymousId": "v1", "traits": {"first_name": "Ann", "margin": SECRET}})
         assert r.status_code == 200, r.text
+        r = client.post("/v1/identify", headers=acme.basic(), json={  # RudderStack's shape
+            "anonymousId": "v1", "context": {"traits": {"margin": SECRET}}})
+        assert r.status_code == 200, r.text
         sam = login(client, link)
         assert attributes(sam, "v1") == {"first_name": "Ann"}
         # Dropped, not merely hidden: the admin's view has no margin either.
