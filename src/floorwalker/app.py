@@ -25,6 +25,7 @@ from floorwalker.chat import protocol as chat_protocol
 from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
 from floorwalker.chat.desk import Desk
+from floorwalker.chat.sockets import VisitorSockets
 from floorwalker.chat.ws import decision_frames
 from floorwalker.collect import api as collect_api
 from floorwalker.collect.enrich import GeoLocator
@@ -92,7 +93,9 @@ def build_services(settings: Settings) -> Services:
         normalizer=Normalizer(limits, geo), geo=geo, lookups=lookups,
         metrics=metrics, rules=rules, bus=bus, live=live, desk=desk, alerts=alerts,
         key_limiter=RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_seconds),
-        ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds))
+        ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds),
+        visitor_sockets=VisitorSockets(settings.ws_max_sockets_per_visitor,
+                                       settings.ws_max_sockets_per_address))
 
 
 def _error(request: Request, exc: ApiError) -> JSONResponse:

@@ -107,3 +107,29 @@ def test_agents_never_see_sensitive_values_admins_and_integrations_do(desk: Desk
     assert attributes(desk.alice, "v1")["margin"] == SECRET
     # The live list goes to every console: never there, not even for the admin.
     assert SECRET not in desk.alice.get("/api/live/visitors").text
+
+
+def test_the_event_that_started_a_chat_keeps_sensitive_values_out_of_its_context(
+        desk: Desk) -> None:
+    """A conversation shows agents the event that triggered its invitation; when the
+    shop's server sent that event with a sensitive property, the property is not shown."""
+    r = desk.client.patch("/api/workspace/settings", headers=desk.alice.headers(),
+                          json={"sensitive_attributes": ["margin"]})
+    assert r.status_code == 200, r.text
+    ws = desk.visitor("v1")
+    assert ws.receive_json()["type"] == "welcome"
+    r = desk.client.post("/v1/track", headers=desk.acme.server(), json={
+        "anonymousId": "v1", "event": "need_help",
+        "properties": {"topic": "sizes", "margin": SECRET}})
+    assert r.status_code == 200, r.text
+    decision = until(ws, "decision")["decision"]
+    ws.send_json({"type": "message", "client_id": "m1", "text": "hello",
+                  "decision_id": decision["id"]})
+    conv_id = until(ws, "ack")["conversation_id"]
+    for person in (desk.sam, desk.alice):
+        for path in (f"/api/conversations/{conv_id}", "/api/conversations"):
+            r = person.get(path)
+            assert r.status_code == 200, r.text
+            assert SECRET not in r.text, path
+    conv = desk.sam.get(f"/api/conversations/{conv_id}").json()["conversation"]
+    assert conv["context"]["event"] == {"name": "need_help", "properties": {"topic": "sizes"}}

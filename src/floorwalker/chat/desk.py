@@ -18,6 +18,7 @@ from floorwalker.chat import protocol as p
 from floorwalker.chat import routing
 from floorwalker.chat.service import Posted, Viewer, conversation_view, visitor_conversation_view
 from floorwalker.console.live import LiveVisitors, visitor_name
+from floorwalker.profiles import sensitive
 from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.rules.staffing import Presence
@@ -63,6 +64,7 @@ async def summaries(conn: AsyncConnection, rs: RuleSet, rows: list[Any]) -> list
     out = []
     for r in rows:
         doc = conversation_view(r)
+        doc["context"] = sensitive.conversation_context(doc["context"], rs.sensitive)
         agent = rs.agents.get(r.assigned_agent_id or "")
         doc.update({
             "updated_at": r.updated_at, "closed_at": r.closed_at,

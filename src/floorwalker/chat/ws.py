@@ -17,6 +17,7 @@ from floorwalker.chat import service
 from floorwalker.collect.incoming import Incoming
 from floorwalker.errors import ApiError
 from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
+from floorwalker.ops.http import client_ip
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.profiles.queries import find_linked_visitor_id
 from floorwalker.services import Services, services
@@ -59,7 +60,8 @@ async def _visitor_viewer(ws: WebSocket, svc: Services) -> service.Viewer:
     site = await svc.directory.site_key(key)
     if site is None:
         raise _Close(4401, "unknown write key")
-    ip = ws.client.host if ws.client else "unknown"
+    ip = client_ip(ws, svc.settings.trusted_proxies) or "unknown"
+    ws.state.client_ip = ip
     try:
         svc.ip_limiter.check(ip, "client address")
     except ApiError:
@@ -219,12 +221,17 @@ class Connection:
 
     async def _message(self, frame: p.SendMessage) -> None:
         svc, viewer = self.svc, self.viewer
+        per_hour = svc.settings.chat_new_conversations_per_hour
         if viewer.kind == "visitor" and frame.conversation_id is None:
-            # Refuse a bad message before the chat is put on the timeline.
+            # Refuse a bad message (or one conversation too many) before the chat is put
+            # on the timeline; a message for the open conversation starts nothing.
             service.check_message(frame)
-            await _ensure_visitor(svc, self.ws, viewer, frame.decision_id)
+            async with svc.engine.connect() as conn:
+                starts = await service.starts_conversation(conn, viewer, frame, per_hour)
+            if starts:
+                await _ensure_visitor(svc, self.ws, viewer, frame.decision_id)
         async with svc.engine.begin() as conn:
-            posted = await service.post_message(conn, viewer, frame)
+            posted = await service.post_message(conn, viewer, frame, new_per_hour=per_hour)
             routed = await svc.desk.after_post(conn, viewer, posted)
         # Committed: acknowledge, then publish.
         if viewer.kind == "visitor":
@@ -267,9 +274,26 @@ async def visitor_socket(ws: WebSocket) -> None:
     except _Close as exc:
         await ws.close(exc.code, exc.reason)
         return
+    assert viewer.anonymous_id
+    counted = (f"{viewer.workspace_id}:{viewer.anonymous_id}", ws.state.client_ip)
+    refused = svc.visitor_sockets.acquire(*counted)
+    if refused is not None:
+        svc.metrics.rejected.labels("too_many_connections").inc()
+        # Accepted first: a close before the handshake reaches a browser as a bare 403,
+        # and the widget needs the code to wait before it tries again.
+        await ws.accept()
+        await ws.close(4429, refused)
+        return
+    try:
+        await _serve_visitor(ws, svc, viewer)
+    finally:
+        svc.visitor_sockets.release(*counted)
+
+
+async def _serve_visitor(ws: WebSocket, svc: Services, viewer: service.Viewer) -> None:
+    assert viewer.anonymous_id
     await ws.accept()
     conn = Connection(ws, svc, viewer)
-    assert viewer.anonymous_id
     conn.sub.add(p.browser_channel(viewer.workspace_id, viewer.anonymous_id))
     async with svc.engine.connect() as db:
         rows = await service.visible_conversations(db, viewer)

@@ -8,7 +8,8 @@ restart filters with the same names. Who reads them (docs/identity.md):
   admin's console session: everything (integrations and data-subject exports need it);
 - agents' console sessions: never;
 - documents built once for every console (live rows and their frames, conversation
-  summaries, CSV exports, transcripts, canned replies): never, whoever reads them;
+  summaries and their context, CSV exports, transcripts, canned replies): never, whoever
+  reads them;
 - browsers: never.
 """
 
@@ -58,3 +59,15 @@ def event_doc(event: dict[str, Any], hidden: Collection[str]) -> dict[str, Any]:
     if isinstance(context, Mapping) and isinstance(context.get("traits"), Mapping):
         event["context"] = {**context, "traits": without(context["traits"], hidden)}
     return event
+
+
+def conversation_context(context: Any, sensitive: Collection[str]) -> Any:
+    """A conversation's context (the invitation and the event that triggered it) without
+    sensitive names in that event's properties: it goes to every console."""
+    if not sensitive or not isinstance(context, Mapping):
+        return context
+    event = context.get("event")
+    if isinstance(event, Mapping) and isinstance(event.get("properties"), Mapping):
+        return {**context, "event": {**event,
+                                     "properties": without(event["properties"], sensitive)}}
+    return context
