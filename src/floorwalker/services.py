@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 
 from floorwalker.bus import Bus
 from floorwalker.chat.desk import Desk
+from floorwalker.chat.sockets import VisitorSockets
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
@@ -41,6 +42,7 @@ class Services:
     live: LiveVisitors
     desk: Desk
     alerts: Alerts
+    visitor_sockets: VisitorSockets
 
 
 def services(conn: HTTPConnection) -> Services:

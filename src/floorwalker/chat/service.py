@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker.bus import Bus
@@ -75,15 +75,53 @@ def _allowed(row: Any, viewer: Viewer) -> bool:
     return viewer.verified or row.anonymous_id == viewer.anonymous_id
 
 
+def _visible(query: Any, viewer: Viewer) -> Any:
+    """``query`` on conversations narrowed to those a visitor may see."""
+    query = query.where(conversations.c.workspace_id == viewer.workspace_id,
+                        conversations.c.visitor_id == viewer.visitor_id)
+    if not viewer.verified:
+        query = query.where(conversations.c.anonymous_id == viewer.anonymous_id)
+    return query
+
+
 async def visible_conversations(conn: AsyncConnection, viewer: Viewer) -> list[Any]:
     """The conversations a visitor may see (all of theirs when verified)."""
     if viewer.visitor_id is None:
         return []
-    query = select(conversations).where(conversations.c.workspace_id == viewer.workspace_id,
-                                        conversations.c.visitor_id == viewer.visitor_id)
-    if not viewer.verified:
-        query = query.where(conversations.c.anonymous_id == viewer.anonymous_id)
+    query = _visible(select(conversations), viewer)
     return list(await conn.execute(query.order_by(conversations.c.started_at)))
+
+
+async def open_conversation(conn: AsyncConnection, viewer: Viewer) -> Any | None:
+    """The visitor's latest conversation that no agent closed, if any: where a message
+    without a conversation id goes (one open conversation per visitor)."""
+    if viewer.kind != "visitor" or viewer.visitor_id is None:
+        return None
+    query = _visible(select(conversations), viewer).where(conversations.c.status != "closed")
+    return (await conn.execute(query.order_by(conversations.c.started_at.desc())
+                               .limit(1))).first()
+
+
+NEW_CONVERSATION_WINDOW = 3600.0
+
+
+async def check_new_conversation(conn: AsyncConnection, viewer: Viewer, now: float,
+                                 per_hour: int) -> None:
+    """429 ``too_many_conversations`` once this browser (or visitor) started ``per_hour``
+    conversations in the last hour; 0 is no limit."""
+    if per_hour <= 0:
+        return
+    mine = conversations.c.anonymous_id == viewer.anonymous_id
+    if viewer.visitor_id is not None:
+        mine = or_(mine, conversations.c.visitor_id == viewer.visitor_id)
+    started = (await conn.execute(select(func.count()).select_from(conversations).where(
+        conversations.c.workspace_id == viewer.workspace_id, mine,
+        conversations.c.started_at > now - NEW_CONVERSATION_WINDOW))).scalar_one()
+    if started >= per_hour:
+        raise ApiError(429, "too_many_conversations",
+                       f"At most {per_hour} new conversations an hour; write in your open "
+                       "conversation, or try again later.",
+                       [{"limit": per_hour, "window_seconds": int(NEW_CONVERSATION_WINDOW)}])
 
 
 async def get_conversation(conn: AsyncConnection, viewer: Viewer, conversation_id: str) -> Any:
@@ -164,9 +202,23 @@ class Posted:
     previous_agent: str | None = None
 
 
-async def _existing(conn: AsyncConnection, workspace_id: str, key: str) -> Posted | None:
-    row = (await conn.execute(select(messages).where(
-        messages.c.workspace_id == workspace_id, messages.c.client_id == key))).first()
+async def _existing(conn: AsyncConnection, viewer: Viewer, conversation_id: str | None,
+                    key: str) -> Posted | None:
+    """The message this viewer already sent with this client id: per conversation (or, for
+    a visitor's first message, among their own conversations), never workspace-wide, so
+    one visitor's client id neither collides with nor reveals another's."""
+    query = select(messages).where(messages.c.workspace_id == viewer.workspace_id,
+                                   messages.c.client_id == key)
+    if conversation_id is not None:
+        query = query.where(messages.c.conversation_id == conversation_id)
+    if viewer.kind == "visitor":
+        if viewer.visitor_id is None:
+            return None
+        query = query.where(messages.c.conversation_id.in_(
+            _visible(select(conversations.c.id), viewer)))
+    elif conversation_id is None:
+        return None
+    row = (await conn.execute(query.limit(1))).first()
     if row is None:
         return None
     ack = p.frame("ack", client_id=key.split(":", 1)[1], conversation_id=row.conversation_id,
@@ -251,21 +303,51 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
     return conv, rows
 
 
-async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessage) -> Posted:
+async def starts_conversation(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessage,
+                              new_per_hour: int = 0) -> bool:
+    """Whether a visitor's message would start a conversation (not a resend, no open
+    conversation to go to); 429 ``too_many_conversations`` when it may not."""
+    if viewer.kind != "visitor" or frame.conversation_id is not None:
+        return False
+    if await _existing(conn, viewer, None, f"v:{frame.client_id}") is not None:
+        return False
+    if await open_conversation(conn, viewer) is not None:
+        return False
+    await check_new_conversation(conn, viewer, time.time(), new_per_hour)
+    return True
+
+
+async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessage,
+                       *, new_per_hour: int = 0) -> Posted:
     """Store a message (starting a conversation if needed); the caller commits, then
-    sends ``ack`` and publishes ``frames``. A repeated ``client_id`` changes nothing."""
+    sends ``ack`` and publishes ``frames``. A repeated ``client_id`` changes nothing.
+
+    A visitor's message without a conversation id goes to their open conversation; only
+    when an agent closed every one does it start a new one (at most ``new_per_hour``).
+    """
     text = _check_text(frame)
     form = check_form(frame.form)
     key = f"{viewer.kind[0]}:{frame.client_id}"
-    again = await _existing(conn, viewer.workspace_id, key)
+    again = await _existing(conn, viewer, frame.conversation_id, key)
     if again is not None:
         return again
     now = time.time()
+    target = frame.conversation_id
+    if target is None and viewer.kind == "visitor":
+        current = await open_conversation(conn, viewer)
+        target = current.id if current is not None else None
+        if target is not None and frame.decision_id:
+            # Accepting an invitation while in a chat: it is answered, the chat goes on.
+            await conn.execute(update(decisions).where(
+                decisions.c.id == frame.decision_id,
+                decisions.c.workspace_id == viewer.workspace_id,
+                decisions.c.visitor_id == viewer.visitor_id).values(
+                response="replied", responded_at=now))
     new_conv: dict[str, Any] | None = None
     rows: list[dict[str, Any]] = []
     reopened, previous_agent = False, None
-    if frame.conversation_id:
-        conv_row = await get_conversation(conn, viewer, frame.conversation_id)
+    if target:
+        conv_row = await get_conversation(conn, viewer, target)
         conv_id = conv_row.id
         if conv_row.status == "closed" and viewer.kind == "visitor":
             # A new visitor message reopens the conversation (routing assigns it again).
@@ -275,6 +357,7 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     else:
         if viewer.kind != "visitor":
             raise ApiError(422, "conversation_required", "Name the conversation to answer.")
+        await check_new_conversation(conn, viewer, now, new_per_hour)
         new_conv, rows = await _start(conn, viewer, frame.decision_id, now, form)
         conv_id = new_conv["id"]
     author = "agent" if viewer.kind == "agent" else "visitor"

@@ -6,7 +6,7 @@ import base64
 import binascii
 import ipaddress
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from floorwalker.errors import ApiError
 from floorwalker.ops.bodies import Inflater, check_json_depth, content_encoding, too_large
@@ -76,7 +76,7 @@ def bearer(request: Request) -> str | None:
     return basic_user(request)
 
 
-def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str | None:
+def client_ip(request: HTTPConnection, trusted_proxies: tuple[str, ...]) -> str | None:
     """The visitor's IP: the peer, or X-Forwarded-For's last untrusted hop behind our proxies."""
     peer = request.client.host if request.client else None
     if not trusted_proxies or peer is None or not _trusted(peer, trusted_proxies):

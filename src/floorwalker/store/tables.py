@@ -263,7 +263,8 @@ messages = Table(
     Column("client_id", String(80), nullable=True),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
-    UniqueConstraint("workspace_id", "client_id", name="uq_messages_workspace_client"),
+    # Dedupe of resent messages: per conversation, so visitors never collide.
+    UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client"),
 )
 
 canned_replies = Table(
