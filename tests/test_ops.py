@@ -6,8 +6,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 
 from floorwalker.config import Settings, SettingsError, setting_names
+from floorwalker.ops.logging import configure_logging
 from tests.conftest import Tenant
 from tests.helpers import call, send
 
@@ -61,3 +63,16 @@ def test_bad_settings_fail_loudly(tmp_path: Path) -> None:
     secret.write_text("postgresql+asyncpg://fw:s3cret@db/fw\n")
     settings = Settings.from_env({"FLOORWALKER_DATABASE_URL_FILE": str(secret)})
     assert settings.database_url == "postgresql+asyncpg://fw:s3cret@db/fw"
+
+
+def test_our_own_log_lines_redact_query_string_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+    """Security review (issue 9, 5.3): structlog lines (a webhook URL, say) too."""
+    configure_logging("info", json_logs=True)
+    try:
+        structlog.get_logger("floorwalker.test").warning(
+            "webhook failed", url="https://hooks.example/in?api_key=s3cr3t-value&channel=ops")
+    finally:
+        structlog.reset_defaults()
+    err = capsys.readouterr().err
+    assert "s3cr3t-value" not in err
+    assert "api_key=[redacted]&channel=ops" in err

@@ -43,7 +43,7 @@ from floorwalker.engage import api as engage_api
 from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
 from floorwalker.ops import routes as ops_routes
-from floorwalker.ops.logging import RequestIdMiddleware
+from floorwalker.ops.logging import RequestIdMiddleware, install_log_redaction
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.ops.retention import RetentionTask
@@ -184,6 +184,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The Floorwalker ASGI application."""
     settings = settings or Settings.from_env()
+    # Also when uvicorn is started with its own logging config (not `floorwalker serve`).
+    install_log_redaction()
     svc = build_services(settings)
 
     @asynccontextmanager

@@ -115,6 +115,7 @@ class Settings:
     timers_enabled: bool = True
     demo: bool = False
     ws_heartbeat_seconds: float = 25.0
+    ws_session_check_seconds: float = 60.0
     ws_max_sockets_per_visitor: int = 10
     ws_max_sockets_per_address: int = 50
     chat_new_conversations_per_hour: int = 5
@@ -163,6 +164,7 @@ class Settings:
             timers_enabled=_bool(e, "TIMERS_ENABLED", True),
             demo=_bool(e, "DEMO", False),
             ws_heartbeat_seconds=_float(e, "WS_HEARTBEAT_SECONDS", 25.0, minimum=1.0),
+            ws_session_check_seconds=_float(e, "WS_SESSION_CHECK_SECONDS", 60.0, minimum=0.1),
             ws_max_sockets_per_visitor=_int(e, "WS_MAX_SOCKETS_PER_VISITOR", 10),
             ws_max_sockets_per_address=_int(e, "WS_MAX_SOCKETS_PER_ADDRESS", 50),
             chat_new_conversations_per_hour=_int(e, "CHAT_NEW_CONVERSATIONS_PER_HOUR", 5),

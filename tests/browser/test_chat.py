@@ -44,8 +44,9 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def agent(live: Live) -> Iterator[ClientConnection]:
     """An agent connected through /ws/agent."""
-    url = live.base.replace("http", "ws") + f"/ws/agent?v=1&token={live.token}&name=Bea"
-    with connect(url, open_timeout=10) as ws:
+    url = live.base.replace("http", "ws") + "/ws/agent?v=1"
+    with connect(url, open_timeout=10,
+                 additional_headers={"Authorization": f"Bearer {live.token}"}) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
         yield ws
 

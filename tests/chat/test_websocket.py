@@ -57,8 +57,9 @@ def visitor_url(t: Tenant, anon: str, user: str | None = None, good: bool = True
     return url
 
 
-def agent_url(t: Tenant) -> str:
-    return f"/ws/agent?v=1&token={t.token}&name=Sam"
+def agent_socket(client: TestClient, t: Tenant) -> Any:
+    """A script's agent socket: the workspace admin token in the Authorization header."""
+    return client.websocket_connect("/ws/agent?v=1", headers=t.bearer())
 
 
 def until(ws: Any, kind: str, limit: int = 20) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def track(client: TestClient, t: Tenant, anon: str, event: str, **props: Any) ->
 
 def test_invitation_reply_and_agent_answer(app: TestClient, tenant: Tenant) -> None:
     track(app, tenant, "v1", "page_view")
-    with app.websocket_connect(agent_url(tenant)) as agent, \
+    with agent_socket(app, tenant) as agent, \
             app.websocket_connect(visitor_url(tenant, "v1")) as visitor:
         assert visitor.receive_json()["type"] == "welcome"
         assert agent.receive_json()["type"] == "welcome"
@@ -108,7 +109,7 @@ def test_invitation_reply_and_agent_answer(app: TestClient, tenant: Tenant) -> N
         assert [m["message"]["author"] for m in seen] == ["system", "visitor", "system", "agent"]
         assert seen[2]["message"]["text"] == "Sam joined the chat."
         answer = seen[-1]
-        assert answer["message"]["name"] == "Sam"
+        assert answer["message"]["name"] == "acme owner"  # the token's name signs it
         assert answer["seq"] == 4
         agent.send_json({"type": "message", "client_id": "a2", "conversation_id": conv["id"],
                          "text": "note to self", "internal": True})
@@ -136,7 +137,7 @@ def test_resend_is_not_doubled_and_resume_after_a_drop(app: TestClient, tenant: 
         assert until(visitor, "ack") == first
         last_seen = first["seq"]
     # While the visitor is away the agent writes twice.
-    with app.websocket_connect(agent_url(tenant)) as agent:
+    with agent_socket(app, tenant) as agent:
         agent.receive_json()
         for i in range(2):
             agent.send_json({"type": "message", "client_id": f"x{i}",
@@ -179,7 +180,8 @@ def test_bad_connections_and_frames(app: TestClient, tenant: Tenant) -> None:
         ws.receive_json()
     assert closed.value.code == 4401
     with pytest.raises(WebSocketDisconnect) as closed, \
-            app.websocket_connect("/ws/agent?token=nope") as ws:
+            app.websocket_connect("/ws/agent?v=1",
+                                  headers={"Authorization": "Bearer nope"}) as ws:
         ws.receive_json()
     assert closed.value.code == 4401
     with app.websocket_connect(visitor_url(tenant, "v3")) as ws:
@@ -207,7 +209,7 @@ def test_no_invitations_while_in_a_chat(app: TestClient, tenant: Tenant) -> None
 
 
 def test_agent_closes_and_the_survey_is_stored(app: TestClient, tenant: Tenant) -> None:
-    with app.websocket_connect(agent_url(tenant)) as agent, \
+    with agent_socket(app, tenant) as agent, \
             app.websocket_connect(visitor_url(tenant, "v5")) as visitor:
         visitor.receive_json()
         agent.receive_json()
@@ -225,7 +227,7 @@ def test_agent_closes_and_the_survey_is_stored(app: TestClient, tenant: Tenant) 
     profile = app.get("/api/visitors/v5", headers=tenant.bearer()).json()
     assert profile["attributes"]["last_chat_rating"] == 4
     assert profile["engagement"].get("in_chat") is None  # closing ended "in a chat"
-    with app.websocket_connect(agent_url(tenant)) as agent:
+    with agent_socket(app, tenant) as agent:
         agent.receive_json()
         agent.send_json({"type": "close", "conversation_id": conv_id})
         conv = until(agent, "conversation")["conversation"]

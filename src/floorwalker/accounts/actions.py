@@ -194,7 +194,13 @@ async def start_session(conn: AsyncConnection, account: Account,
 
 async def load_session(conn: AsyncConnection, token: str, now: float) -> Session | None:
     """The live session a cookie's token names, its expiry pushed on; None if it is over."""
-    session_id = digest(token)
+    return await session_by_id(conn, digest(token), now)
+
+
+async def session_by_id(conn: AsyncConnection, session_id: str, now: float, *,
+                        touch: bool = True) -> Session | None:
+    """The live session with this id; None once it ended, expired or its account is
+    disabled. ``touch=False`` reads without pushing the expiry (an open socket's check)."""
     row = (await conn.execute(
         select(accounts, workspaces.c.slug,
                account_sessions.c.csrf_token, account_sessions.c.created_at.label("s_created"),
@@ -205,7 +211,7 @@ async def load_session(conn: AsyncConnection, token: str, now: float) -> Session
     if row is None or row.expires_at <= now or row.disabled or row.password_hash is None:
         return None
     expires = row.expires_at
-    if now - row.last_seen_at >= TOUCH_EVERY_SECONDS:
+    if touch and now - row.last_seen_at >= TOUCH_EVERY_SECONDS:
         expires = min(row.s_created + SESSION_MAX_SECONDS, now + SESSION_IDLE_SECONDS)
         await conn.execute(update(account_sessions).where(
             account_sessions.c.id == session_id).values(last_seen_at=now, expires_at=expires))

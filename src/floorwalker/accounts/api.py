@@ -14,6 +14,7 @@ from floorwalker.accounts.auth import (
     admin_caller,
     clear_session_cookie,
     current_session,
+    recheck_sockets,
     set_session_cookie,
 )
 from floorwalker.accounts.model import AcceptIn, Account, InvitationIn, LoginIn, PasswordIn, Session
@@ -108,8 +109,10 @@ async def login(request: Request, response: Response) -> Any:
 @router.post("/logout", summary="Log out (needs X-CSRF-Token)")
 async def logout(request: Request, response: Response, session: LoggedIn) -> Any:
     """Ends the session and clears the cookie."""
-    async with services(request).engine.begin() as conn:
+    svc = services(request)
+    async with svc.engine.begin() as conn:
         await actions.end_session(conn, session.id)
+    await recheck_sockets(svc, session.account.id, "logged out")
     clear_session_cookie(request, response)
     return {"logged_out": True}
 
@@ -139,6 +142,7 @@ async def change_password(request: Request, session: LoggedIn) -> Any:
     new_hash = await hash_password(body.new)
     async with svc.engine.begin() as conn:
         await actions.set_password_hash(conn, account.id, new_hash, keep_session=session.id)
+    await recheck_sockets(svc, account.id, "password changed; log in again")
     return {"changed": True}
 
 
@@ -192,8 +196,11 @@ async def disable_account(account_id: str, request: Request, who: Admin) -> Any:
     if who.account is not None and who.account.id == account_id:
         raise ApiError(422, "cannot_disable_self",
                        "You cannot disable your own account; ask another admin.")
-    async with services(request).engine.begin() as conn:
-        return (await actions.set_disabled(conn, who.workspace_id, account_id, True)).public()
+    svc = services(request)
+    async with svc.engine.begin() as conn:
+        account = await actions.set_disabled(conn, who.workspace_id, account_id, True)
+    await recheck_sockets(svc, account.id, "account disabled")
+    return account.public()
 
 
 @router.post("/accounts/{account_id}/enable", summary="Enable an account again (admin)")

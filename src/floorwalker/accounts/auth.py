@@ -135,13 +135,48 @@ def _same_origin(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
 
 
-async def account_for_socket(svc: Services, websocket: WebSocket) -> Account | None:
-    """The account of a WebSocket handshake's ``fw_session`` cookie, or None.
+async def session_for_socket(svc: Services, websocket: WebSocket) -> Session | None:
+    """The session of a WebSocket handshake's ``fw_session`` cookie, or None.
 
     Cookies ride along on cross-site WebSocket handshakes, and sockets have no CSRF
     token, so a handshake from another origin is refused here.
     """
     if not _same_origin(websocket):
         return None
-    session = await _load(svc, websocket.cookies.get(SESSION_COOKIE, ""))
+    return await _load(svc, websocket.cookies.get(SESSION_COOKIE, ""))
+
+
+async def account_for_socket(svc: Services, websocket: WebSocket) -> Account | None:
+    """The account of a WebSocket handshake's session (see :func:`session_for_socket`)."""
+    session = await session_for_socket(svc, websocket)
     return None if session is None else session.account
+
+
+# An open socket outlives the request that opened it: after logout, disable, a password
+# or role change, the account's sockets are told to check their session again.
+SESSION_ENDED = 4401  # WebSocket close codes (docs/realtime.md)
+ROLE_CHANGED = 4403
+
+
+def sockets_channel(account_id: str) -> str:
+    """The bus channel on which an account's open sockets hear that it changed."""
+    return f"account-sockets:{account_id}"
+
+
+async def recheck_sockets(svc: Services, account_id: str, reason: str) -> None:
+    """Make the account's open sockets check their session now (call after commit);
+    ``reason`` is the close reason of those whose session ended."""
+    await svc.bus.publish(sockets_channel(account_id), reason.encode())
+
+
+async def socket_problem(svc: Services, opened: Session,
+                         reason: str | None) -> tuple[int, str] | None:
+    """Why a socket opened with ``opened`` must close now (close code, reason), or None."""
+    async with svc.engine.connect() as conn:
+        now_ = await actions.session_by_id(conn, opened.id, time.time(), touch=False)
+    if now_ is None:
+        return SESSION_ENDED, reason or "session ended; log in again"
+    was, is_ = opened.account, now_.account
+    if (was.role, was.agent_id, was.workspace_id) != (is_.role, is_.agent_id, is_.workspace_id):
+        return ROLE_CHANGED, "role changed; reconnect"
+    return None

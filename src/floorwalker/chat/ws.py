@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import msgspec
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from floorwalker.accounts.model import Session
+from floorwalker.bus import Subscription
 from floorwalker.chat import protocol as p
 from floorwalker.chat import service
 from floorwalker.collect.incoming import Incoming
@@ -22,8 +25,10 @@ from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.profiles.queries import find_linked_visitor_id
 from floorwalker.services import Services, services
 from floorwalker.tenancy.keys import user_hash_matches
+from floorwalker.tenancy.service import workspace_token
 
 router = APIRouter()
+Watch = Callable[[], Coroutine[Any, Any, None]]
 log = structlog.get_logger("floorwalker.ws")
 
 
@@ -115,6 +120,9 @@ class Connection:
         self.sub = svc.bus.subscribe([])
         self.send_lock = asyncio.Lock()
         self.agent_id: str | None = None  # a console account that chats
+        # Runs beside reader and writer; raises _Close when the caller's right to this
+        # socket ends (a console's session or admin token, see agent_socket).
+        self.watch: Watch | None = None
 
     async def send(self, data: bytes) -> None:
         """Send one frame (text)."""
@@ -123,11 +131,11 @@ class Connection:
 
     async def run(self) -> None:
         """Serve until either side closes."""
-        reader = asyncio.create_task(self._read())
-        writer = asyncio.create_task(self._write())
+        tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
+        if self.watch is not None:
+            tasks.append(asyncio.create_task(self.watch()))
         try:
-            done, _pending = await asyncio.wait({reader, writer},
-                                                return_when=asyncio.FIRST_COMPLETED)
+            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if task.exception() is not None and not isinstance(
                         task.exception(), WebSocketDisconnect | _Close):
@@ -137,7 +145,7 @@ class Connection:
                     with contextlib.suppress(Exception):
                         await self.ws.close(exc.code, exc.reason)
         finally:
-            for task in (reader, writer):
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
@@ -312,33 +320,44 @@ async def _serve_visitor(ws: WebSocket, svc: Services, viewer: service.Viewer) -
 
 @router.websocket("/ws/agent")
 async def agent_socket(ws: WebSocket) -> None:
-    """The console's live connection: an account's session cookie, or an admin token."""
+    """The console's live connection: an account's session cookie, or a workspace admin
+    token in the ``Authorization`` header or the ``Sec-WebSocket-Protocol`` offer."""
+    from floorwalker.accounts import auth
     svc = services(ws)
-    token = ws.query_params.get("token", "")[:200]
-    if token:
-        who = await svc.directory.principal(token)
-        if who is None or who.workspace_id is None or who.kind != "token":
+    refused = _agent_params_refused(ws)
+    if refused is not None:
+        # Accepted first so that the reason reaches the script (a bare 403 otherwise).
+        await ws.accept()
+        await ws.close(4400, refused)
+        return
+    token, subprotocol = _socket_token(ws)
+    account_id = agent_id = None
+    if token is not None:
+        # A script: it acts as its token, by the token's name; it cannot pick an agent.
+        async with svc.engine.connect() as db:
+            found = await workspace_token(db, token)
+        if found is None:
             await ws.close(4401, "a workspace admin token is required")
             return
-        workspace_id = who.workspace_id
-        name = (ws.query_params.get("name") or "Agent")[:100]
-        author_id = ws.query_params.get("agent_id")
-        account_id = agent_id = None
+        workspace_id, author_id, name = found[0], found[1], found[2][:100]
+        watch = _token_watch(svc, token, workspace_id)
     else:
         # The console: the agent's session cookie (same origin only).
-        from floorwalker.accounts.auth import account_for_socket
-        account = await account_for_socket(svc, ws)
-        if account is None:
-            await ws.close(4401, "log in, or pass a workspace admin token")
+        session = await auth.session_for_socket(svc, ws)
+        if session is None:
+            await ws.close(4401, "log in, or send a workspace admin token")
             return
+        account = session.account
         workspace_id, name = account.workspace_id, account.name
         author_id = account.agent_id or account.id
         account_id, agent_id = account.id, account.agent_id
-    await ws.accept()
+        watch = _session_watch(svc, session)
+    await ws.accept(subprotocol=subprotocol)
     viewer = service.Viewer(workspace_id=workspace_id, kind="agent", name=name,
                             author_id=author_id)
     conn = Connection(ws, svc, viewer)
     conn.agent_id = agent_id
+    conn.watch = watch
     conn.sub.add(p.agents_channel(workspace_id))
     from floorwalker.console.live import visitors_channel
     conn.sub.add(visitors_channel(workspace_id))
@@ -359,6 +378,77 @@ async def agent_socket(ws: WebSocket) -> None:
         svc.metrics.sockets.labels("agent").dec()
         if agent_id is not None:
             await svc.desk.agent_disconnected(workspace_id, agent_id)
+
+
+SUBPROTOCOL = "floorwalker"
+_BEARER_PROTOCOL = "bearer."
+
+
+def _agent_params_refused(ws: WebSocket) -> str | None:
+    """Why the query string of an agent handshake is refused, or None.
+
+    A token in a URL ends up in access logs and browser history; the socket's name and
+    agent come from its session or token, never from the client.
+    """
+    if "token" in ws.query_params:
+        return ("send the admin token in the Authorization header or as the "
+                "'bearer.<token>' subprotocol, not in the URL")
+    if "agent_id" in ws.query_params or "name" in ws.query_params:
+        return "agent_id and name come from the session or token"
+    return None
+
+
+def _socket_token(ws: WebSocket) -> tuple[str | None, str | None]:
+    """The admin token a handshake carries, and the subprotocol to answer with."""
+    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()[:200], None
+    offered: list[str] = list(ws.scope.get("subprotocols") or [])
+    for proto in offered:
+        if proto.startswith(_BEARER_PROTOCOL) and len(proto) > len(_BEARER_PROTOCOL):
+            # The token is never echoed back: the answer is the protocol's own name.
+            return (proto[len(_BEARER_PROTOCOL):][:200],
+                    SUBPROTOCOL if SUBPROTOCOL in offered else None)
+    return None, None
+
+
+async def _changes_or_timeout(svc: Services, sub: Subscription) -> str | None:
+    """The reason of the next nudge on ``sub``, or None after the check interval."""
+    try:
+        async with asyncio.timeout(svc.settings.ws_session_check_seconds):
+            return (await sub.queue.get()).decode()
+    except TimeoutError:
+        return None
+
+
+def _session_watch(svc: Services, session: Session) -> Watch:
+    """Close a console's socket once its session ends or its role changes: at once when
+    the account is told (logout, disable, password), otherwise at the next check."""
+    from floorwalker.accounts import auth
+
+    async def watch() -> None:
+        sub = svc.bus.subscribe([auth.sockets_channel(session.account.id)])
+        try:
+            while True:
+                reason = await _changes_or_timeout(svc, sub)
+                problem = await auth.socket_problem(svc, session, reason)
+                if problem is not None:
+                    raise _Close(*problem)
+        finally:
+            sub.close()
+    return watch
+
+
+def _token_watch(svc: Services, token: str, workspace_id: str) -> Watch:
+    """Close a script's socket once its admin token is gone."""
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(svc.settings.ws_session_check_seconds)
+            async with svc.engine.connect() as db:
+                found = await workspace_token(db, token)
+            if found is None or found[0] != workspace_id:
+                raise _Close(4401, "the admin token is no longer valid")
+    return watch
 
 
 def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:

@@ -157,3 +157,14 @@ async def create_token(conn: AsyncConnection, workspace_id: str | None, name: st
         id=new_id("tok"), workspace_id=workspace_id, name=name,
         token_hash=digest(token), created_at=time.time()))
     return token
+
+
+async def workspace_token(conn: AsyncConnection, token: str) -> tuple[str, str, str] | None:
+    """A workspace admin token's (workspace id, token id, token name), or None (unknown,
+    or an instance token)."""
+    row = (await conn.execute(select(
+        api_tokens.c.workspace_id, api_tokens.c.id, api_tokens.c.name).where(
+        api_tokens.c.token_hash == digest(token)))).first()
+    if row is None or row.workspace_id is None:
+        return None
+    return str(row.workspace_id), str(row.id), str(row.name)

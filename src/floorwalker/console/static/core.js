@@ -190,10 +190,16 @@ export const socket = {
       for (const fn of this.handlers.get(frame.type) || []) fn(frame);
       for (const fn of this.handlers.get('*') || []) fn(frame);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       clearInterval(ping);
       this.connected = false;
       if (this.ws !== ws || this.stopped) return;
+      // 4401: the session ended (logout, account disabled, password changed): log in again.
+      if (event.code === 4401 && onLoggedOut) {
+        this.stopped = true;
+        onLoggedOut();
+        return;
+      }
       document.body.classList.add('offline');
       const delay = Math.min(10000, 500 * 2 ** this.attempts++) * (0.5 + Math.random() / 2);
       setTimeout(() => { if (!this.stopped) this.start(); }, delay);
