@@ -515,3 +515,17 @@ def test_an_agent_invites_a_visitor_and_mutes_new_chat_alerts(live: Live,
     expect(chat_message(bea, "Size 38 or 39?")).to_be_visible()
     expect(item.locator("[data-test=unread]")).to_have_count(0)
     assert bea.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_disabled_agent_s_open_console_is_logged_out(live: Live, contexts: Contexts) -> None:
+    """Security review (issue 9, 5.1): the open tab used to go on receiving chats."""
+    bea = console(contexts(), live, BEA)
+    go(bea, "chats")
+    with live.api() as api:
+        accounts = {a["email"]: a["id"] for a in api.get("/api/auth/accounts").json()}
+        r = api.post(f"/api/auth/accounts/{accounts[BEA]}/disable")
+        assert r.status_code == 200, r.text
+    # The socket closes with 4401 and the console shows its login form, not "offline".
+    expect(bea.get_by_role("alert")).to_have_text("Your session ended; log in again.")
+    expect(bea.get_by_label("Password")).to_be_visible()
+    assert bea.evaluate("window.fwCore.socket.connected") is False
