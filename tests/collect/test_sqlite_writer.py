@@ -86,7 +86,8 @@ async def test_the_wal_is_checkpointed_in_the_background(server: Server, sqlite_
                                                          acme: Tenant) -> None:
     wal = Path(f"{sqlite_file}-wal")
     for i in range(24):  # about 1.5 s of traffic: several checkpoint periods
-        calls = [call("page", anon=f"v{i}-{j}", properties={"url": "x" * 2000})
+        calls = [call("page", anon=f"v{i}-{j}",
+                      properties={"url": "https://acme.example/" + "x" * 2000})
                  for j in range(40)]
         await send(server.client, acme, *calls)
         await asyncio.sleep(CHECKPOINT_EVERY_SECONDS / 4)

@@ -19,6 +19,7 @@ from floorwalker.collect.enrich import (
 )
 from floorwalker.collect.incoming import Incoming
 from floorwalker.collect.limits import Limits, check_document
+from floorwalker.collect.urls import drop_unsafe_urls
 from floorwalker.errors import ApiError
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.tenancy.directory import SiteKey
@@ -168,6 +169,7 @@ class Normalizer:
             if call.traits:
                 props["group_traits"] = dict(call.traits)
         size += check_document(props, limits, f"{path}.properties")
+        warnings.extend(drop_unsafe_urls(props, ctx_in, path))
         if size > limits.max_event_bytes:
             raise ApiError(413, "event_too_large",
                            f"{path} is larger than {limits.max_event_bytes} bytes.")

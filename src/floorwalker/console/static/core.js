@@ -45,10 +45,22 @@ let onLoggedOut = null;
 export function whenLoggedOut(fn) { onLoggedOut = fn; }
 
 // h('button', {class: 'x', onclick: fn, 'data-x': 1}, 'text', child...)
+// A link target the console may use: http(s), or a relative link of its own ('#/chats').
+// A visitor's page URL is their text: `javascript:` there must never become a link.
+export function safeHref(value) {
+  try {
+    const url = new URL(String(value), location.origin);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? String(value) : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 export function h(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
+    if (key === 'href' && safeHref(value) === null) continue; // a second guard for every link
     if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
     else if (key === 'class') node.className = value;
     else if (key === 'style' && typeof value === 'object') Object.assign(node.style, value);

@@ -1,7 +1,7 @@
 // Visitors: everyone on the site now, live from `visitors` / `visitors_left` frames, with
 // filters, a per-segment chart and the visitor card (docs/console.md).
 import {
-  api, clear, duration, errorText, flag, h, money, route, socket, toast, when,
+  api, clear, duration, errorText, flag, h, money, route, safeHref, socket, toast, when,
 } from './core.js';
 import { catalog, chip, foldable, label, svg } from './live-common.js';
 
@@ -300,7 +300,9 @@ class VisitorsPage {
     const src = row.source || {};
     const facts = [
       ['E-mail', row.email], ['User id', row.user_id], ['Visitor id', row.id],
-      ['Current page', page.url ? h('a', { href: page.url, target: '_blank', rel: 'noopener' }, page.title || page.path || page.url) : ''],
+      ['Current page', page.url && safeHref(page.url)
+        ? h('a', { href: page.url, target: '_blank', rel: 'noopener' }, page.title || page.path || page.url)
+        : page.title || page.path || page.url || ''],
       ['Time on site', h('span', { 'data-tick': row.id }, duration(timeOnSite(this.rows.get(row.id) || { ...row, _at: Date.now() })))],
       ['Pages this visit', row.session_pages], ['Visits', row.visits],
       ['Source', [src.type, src.name, src.keyword && `“${src.keyword}”`, src.campaign && `campaign ${src.campaign}`].filter(Boolean).join(' · ')],
