@@ -279,18 +279,16 @@ async def visitor_socket(ws: WebSocket) -> None:
     svc = services(ws)
     try:
         viewer = await _visitor_viewer(ws, svc)
+        counted = (f"{viewer.workspace_id}:{viewer.anonymous_id}", ws.state.client_ip)
+        refused = svc.visitor_sockets.acquire(*counted)
+        if refused is not None:
+            svc.metrics.rejected.labels("too_many_connections").inc()
+            raise _Close(4429, refused)
     except _Close as exc:
-        await ws.close(exc.code, exc.reason)
-        return
-    assert viewer.anonymous_id
-    counted = (f"{viewer.workspace_id}:{viewer.anonymous_id}", ws.state.client_ip)
-    refused = svc.visitor_sockets.acquire(*counted)
-    if refused is not None:
-        svc.metrics.rejected.labels("too_many_connections").inc()
-        # Accepted first: a close before the handshake reaches a browser as a bare 403,
-        # and the widget needs the code to wait before it tries again.
+        # Accepted first: a close before the handshake reaches a browser as a bare HTTP
+        # 403, and the widget needs the code (give up on 4401/4400, wait on 4429).
         await ws.accept()
-        await ws.close(4429, refused)
+        await ws.close(exc.code, exc.reason)
         return
     try:
         await _serve_visitor(ws, svc, viewer)
