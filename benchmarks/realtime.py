@@ -173,6 +173,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         env = {**os.environ,
                "FLOORWALKER_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
                "FLOORWALKER_RATE_LIMIT_PER_IP": "0", "FLOORWALKER_RATE_LIMIT_PER_KEY": "0",
+               # Every simulated visitor connects from this one address.
+               "FLOORWALKER_WS_MAX_SOCKETS_PER_ADDRESS": "0",
                "FLOORWALKER_LOG_LEVEL": "warning", "COLUMNS": "200", "NO_COLOR": "1"}
         run_cli(["migrate"], env)
         run_cli(["workspace", "create", "bench"], env)
