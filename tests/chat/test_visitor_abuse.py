@@ -182,3 +182,18 @@ def test_sockets_per_visitor_and_per_address_are_limited(
         tabs.close()  # the tabs close: the visitor may connect again
         with client.websocket_connect(visitor_url(tenant, "tabs")) as ws:
             assert ws.receive_json()["type"] == "welcome"
+
+
+def test_two_tabs_writing_at_once_share_one_conversation(app: TestClient,
+                                                         tenant: Tenant) -> None:
+    with app.websocket_connect(visitor_url(tenant, "two-tabs")) as one, \
+            app.websocket_connect(visitor_url(tenant, "two-tabs")) as two:
+        one.receive_json()
+        two.receive_json()
+        for i in range(5):
+            one.send_json({"type": "message", "client_id": f"one-{i}", "text": "from one"})
+            two.send_json({"type": "message", "client_id": f"two-{i}", "text": "from two"})
+        convs = {until(ws, "ack")["conversation_id"] for ws in (one, two) for _ in range(5)}
+    assert len(convs) == 1
+    [conv_id] = convs
+    assert sorted(_messages(app, tenant, conv_id)) == ["from one"] * 5 + ["from two"] * 5

@@ -8,6 +8,7 @@ process: behind a load balancer each process enforces its own share.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 PER_VISITOR = "too many connections for this visitor"
@@ -22,6 +23,7 @@ class VisitorSockets:
         self.per_address = per_address
         self._visitors: Counter[str] = Counter()
         self._addresses: Counter[str] = Counter()
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def acquire(self, visitor: str, address: str) -> str | None:
         """Count one more socket, or return why it is refused (counting nothing)."""
@@ -39,6 +41,16 @@ class VisitorSockets:
             counts[key] -= 1
             if counts[key] <= 0:
                 del counts[key]
+        if visitor not in self._visitors:
+            self._locks.pop(visitor, None)
+
+    def lock(self, visitor: str) -> asyncio.Lock:
+        """A lock for one visitor's sockets (kept while any is open), so that two tabs
+        never both start a conversation."""
+        found = self._locks.get(visitor)
+        if found is None:
+            found = self._locks[visitor] = asyncio.Lock()
+        return found
 
     def open(self, visitor: str) -> int:
         """Sockets open for this visitor key now."""

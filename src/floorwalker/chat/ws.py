@@ -228,6 +228,15 @@ class Connection:
             await svc.desk.set_status(viewer.workspace_id, self.agent_id, frame.status)
 
     async def _message(self, frame: p.SendMessage) -> None:
+        if self.viewer.kind == "visitor" and frame.conversation_id is None:
+            # One at a time per browser: two tabs' first messages make one conversation.
+            key = f"{self.viewer.workspace_id}:{self.viewer.anonymous_id}"
+            async with self.svc.visitor_sockets.lock(key):
+                await self._post(frame)
+        else:
+            await self._post(frame)
+
+    async def _post(self, frame: p.SendMessage) -> None:
         svc, viewer = self.svc, self.viewer
         per_hour = svc.settings.chat_new_conversations_per_hour
         if viewer.kind == "visitor" and frame.conversation_id is None:
