@@ -137,10 +137,11 @@ class Connection:
         try:
             done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                if task.exception() is not None and not isinstance(
-                        task.exception(), WebSocketDisconnect | _Close):
-                    log.error("socket task failed", error=repr(task.exception()))
                 exc = task.exception()
+                if exc is not None and not isinstance(exc, WebSocketDisconnect | _Close):
+                    log.error("socket task failed", error=repr(exc))
+                    # Never leave a client talking to a socket nobody reads: it reconnects.
+                    exc = _Close(1011, "internal error")
                 if isinstance(exc, _Close):
                     with contextlib.suppress(Exception):
                         await self.ws.close(exc.code, exc.reason)
