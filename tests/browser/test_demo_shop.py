@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -125,3 +126,62 @@ def test_prospect_viewing_an_item_gets_no_loyalty_coupon(live: Live, page: Page)
     page.goto(f"{live.base}/demo/product.html?id=boot-red")
     page.wait_for_timeout(2500)
     expect(page.get_by_text("Thanks for your loyalty")).to_have_count(0)
+
+
+# The demo guide in its own timing: the workspace's default gap and cap (the `live`
+# fixture lifts them for the other tests), one step straight after the other.
+@pytest.fixture
+def guide_timing(live: Live) -> Live:
+    with live.api() as api:
+        r = api.patch("/api/workspace/settings",
+                      json={"min_gap_seconds": 60, "max_proactive_per_session": 2})
+        assert r.status_code == 200, r.text
+    return live
+
+
+CROSS_SELL = "Popular choice! Customers who bought it also took waterproof spray."
+
+
+def test_guide_boots_then_paypal_failure(guide_timing: Live, page: Page) -> None:
+    live = guide_timing
+    add_to_cart(page, live, "boot-red")
+    expect_shown(page, CROSS_SELL)
+    page.goto(f"{live.base}/demo/checkout.html")
+    page.get_by_label("PayPal").check()
+    page.get_by_role("button", name="Pay").click()
+    expect_shown(page, "Your paypal payment did not go through")
+    expect(page.locator(SHOWN).filter(has_text="Popular choice")).to_have_count(0)
+
+
+def test_guide_boots_then_coupon_spring(guide_timing: Live, page: Page) -> None:
+    live = guide_timing
+    add_to_cart(page, live, "boot-red")
+    expect_shown(page, CROSS_SELL)
+    page.goto(f"{live.base}/demo/cart.html")
+    page.get_by_label("Coupon").fill("SPRING")
+    page.get_by_role("button", name="Apply").click()
+    expect_shown(page, 'The code "SPRING" is not valid any more. Use SORRY10')
+
+
+def test_a_rescue_replaces_the_message_on_screen(guide_timing: Live, page: Page) -> None:
+    live = guide_timing
+    # The search help opens the chat panel and waits for the visitor's first words ...
+    page.goto(f"{live.base}/demo/search.html?q=xyz")
+    expect_shown(page, 'Only 0 results for "xyz"')
+    # ... when, on the same page, a coupon fails (priority 90 over 60): the search help
+    # is withdrawn from the panel and the coupon help takes its place.
+    page.evaluate("window.dataLayer.push({event: 'coupon_failure', coupon: 'SPRING'})")
+    expect_shown(page, 'The code "SPRING" is not valid any more')
+    expect(page.locator(SHOWN).filter(has_text="Only 0 results")).to_have_count(0)
+    expect(widget(page, "message")).to_have_count(1)
+    # The visitor answers the message they see: the chat starts from the coupon help.
+    widget(page, "input").fill("Thanks, SORRY10 works")
+    widget(page, "send").click()
+    expect(widget(page, "message").filter(has_text="SORRY10 works")).not_to_have_attribute(
+        "data-state", re.compile("sending|failed"))
+    with live.api() as api:
+        visitor = page.evaluate("window.floorwalker._fw.ids().anonymousId")
+        found = api.get("/api/decisions", params={"visitor": visitor}).json()
+    outcomes = {d["scenario"]: (d["outcome"], d["reason"]) for d in found}
+    assert outcomes["search_few_results"] == ("withdrawn", "replaced_by:coupon_failure")
+    assert outcomes["coupon_failure"] == ("fired", None)

@@ -208,6 +208,38 @@ def test_no_invitations_while_in_a_chat(app: TestClient, tenant: Tenant) -> None
         assert "chat_started" in [e["name"] for e in timeline["events"]]
 
 
+def test_a_rescue_withdraws_the_cross_sell_on_screen(app: TestClient, tenant: Tenant) -> None:
+    auth = tenant.bearer()
+    app.patch("/api/workspace/settings", headers=auth,
+              json={"min_gap_seconds": 60, "max_proactive_per_session": 2})
+    r = app.post("/api/scenarios", headers=auth, json={
+        "key": "cross_sell", "name": "Cross-sell", "trigger": {"event": "add_to_cart"},
+        "needs_agent": False, "priority": 30,
+        "action": {"type": "popup", "text": {"en": "Customers also took socks."}}})
+    assert r.status_code == 201, r.text
+    with app.websocket_connect(visitor_url(tenant, "v7")) as visitor:
+        visitor.receive_json()
+        track(app, tenant, "v7", "add_to_cart")
+        popup = until(visitor, "decision")["decision"]
+        assert popup["text"] == "Customers also took socks."
+        track(app, tenant, "v7", "need_help", topic="payment")  # priority 0 < 30: waits
+        track(app, tenant, "v7", "add_to_cart")
+        r = app.post("/api/scenarios", headers=auth, json={
+            "key": "payment", "name": "Payment", "trigger": {"event": "payment_failure"},
+            "needs_agent": False, "priority": 100,
+            "action": {"type": "popup", "text": {"en": "Your payment failed. Need help?"}}})
+        assert r.status_code == 201, r.text
+        track(app, tenant, "v7", "payment_failure")
+        gone = visitor.receive_json()
+        assert gone == {"type": "withdraw", "decision_id": popup["id"], "reason": "replaced"}
+        rescue = until(visitor, "decision")["decision"]
+        assert rescue["text"] == "Your payment failed. Need help?"
+    r = app.get("/api/decisions", params={"visitor": "v7", "scenario": "cross_sell"},
+                headers=auth)
+    assert [(d["outcome"], d["reason"]) for d in r.json()] == [
+        ("suppressed", "cap_session"), ("withdrawn", "replaced_by:payment")]
+
+
 def test_agent_closes_and_the_survey_is_stored(app: TestClient, tenant: Tenant) -> None:
     with agent_socket(app, tenant) as agent, \
             app.websocket_connect(visitor_url(tenant, "v5")) as visitor:

@@ -80,6 +80,59 @@ async def test_global_cap_and_minimum_gap(client: httpx.AsyncClient, alice: Tena
         assert (await decided(client, alice, "v", "c"))[0]["reason"] == "cap_global"
 
 
+async def test_a_higher_priority_rescue_replaces_an_unanswered_message(
+        client: httpx.AsyncClient, alice: Tenant) -> None:
+    # The default settings: one minute between two messages, two per visit.
+    await create(client, alice, "scenarios", scenario("cross_sell", event="add", priority=30))
+    await create(client, alice, "scenarios", scenario("payment", event="fail", priority=100))
+    await create(client, alice, "scenarios", scenario("nudge", event="view", priority=10))
+    await track(client, alice, "v", "add")
+    assert await texts(client, alice, "v") == ["hello from cross_sell"]
+    await track(client, alice, "v", "fail")  # seconds later: the gap does not stop it
+    assert await texts(client, alice, "v") == ["hello from payment"]
+    [old] = await decided(client, alice, "v", "cross_sell")
+    assert (old["outcome"], old["reason"]) == ("withdrawn", "replaced_by:payment")
+    [new] = await decided(client, alice, "v", "payment")
+    assert new["outcome"] == "fired"
+    # A lower-priority message still waits for the gap, and replaces nothing.
+    await track(client, alice, "v", "view")
+    assert await texts(client, alice, "v") == []
+    assert (await decided(client, alice, "v", "nudge"))[0]["reason"] == "min_gap"
+    assert (await decided(client, alice, "v", "payment"))[0]["outcome"] == "fired"
+
+
+async def test_a_dismissed_message_stays_dismissed_when_a_rescue_follows(
+        client: httpx.AsyncClient, alice: Tenant) -> None:
+    await create(client, alice, "scenarios", scenario("cross_sell", event="add", priority=30))
+    await create(client, alice, "scenarios", scenario("coupon", event="fail", priority=90))
+    await track(client, alice, "v", "add")
+    [first] = await shown(client, alice, "v")
+    r = await client.post(f"/v1/decisions/{first['id']}/response", headers=alice.basic(),
+                          json={"anonymousId": "v", "response": "dismissed"})
+    assert r.status_code == 200, r.text
+    await track(client, alice, "v", "fail")
+    assert await texts(client, alice, "v") == ["hello from coupon"]
+    [old] = await decided(client, alice, "v", "cross_sell")
+    assert (old["outcome"], old["response"]) == ("fired", "dismissed")
+
+
+async def test_an_expired_message_is_not_replaced(client: httpx.AsyncClient,
+                                                  alice: Tenant) -> None:
+    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                           json={"max_proactive_per_session": 1, "min_gap_seconds": 600,
+                                 "invitation_ttl_seconds": 60})
+    assert r.status_code == 200, r.text
+    await create(client, alice, "scenarios", scenario("cross_sell", event="add", priority=30))
+    await create(client, alice, "scenarios", scenario("payment", event="fail", priority=100))
+    now = datetime.now(UTC)
+    await track(client, alice, "v", "add")
+    assert await texts(client, alice, "v") == ["hello from cross_sell"]
+    with time_machine.travel(now + timedelta(seconds=120), tick=True):
+        await track(client, alice, "v", "fail")
+        assert await texts(client, alice, "v") == []
+        assert (await decided(client, alice, "v", "payment"))[0]["reason"] == "cap_global"
+
+
 async def test_per_visitor_and_per_days_caps(client: httpx.AsyncClient, alice: Tenant) -> None:
     await create(client, alice, "scenarios", scenario(
         "weekly", caps={"per_session": None, "per_days": 7}))

@@ -466,9 +466,14 @@ def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
     for item in fired:
         action = item["action"]
         ws_id = item["workspace_id"]
+        anons = item["visitor"].get("anonymous_ids", [])
+        if item.get("replaces"):
+            # The message it replaces leaves the page first (the widget removes it).
+            gone = p.frame("withdraw", decision_id=item["replaces"], reason="replaced")
+            out.extend((p.browser_channel(ws_id, anon), gone) for anon in anons)
         if action.type in VISIBLE_ACTIONS:
             data = p.frame("decision", decision=item["payload"])
-            for anon in item["visitor"].get("anonymous_ids", []):
+            for anon in anons:
                 out.append((p.browser_channel(ws_id, anon), data))
         # notify_agents alerts go to the accounts they name (console/alerts.py).
     return out

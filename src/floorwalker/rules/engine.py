@@ -27,6 +27,9 @@ from floorwalker.rules.staffing import Presence, Staffing
 
 ENCODE = msgspec.json.Encoder()
 DEFAULT_DEPARTMENT = "default"
+# Limits over all of a session's proactive messages: a higher-priority scenario may
+# replace an unanswered message instead of being stopped by them.
+GLOBAL_LIMITS = frozenset({"min_gap", "cap_global"})
 IDLE_TIMER = "__idle__"
 
 
@@ -39,6 +42,8 @@ class Output:
     timers_set: dict[str, dict[str, Any]] = field(default_factory=dict)
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
     fired: list[dict[str, Any]] = field(default_factory=list)
+    # Earlier decisions a higher-priority one replaced: {"id", "reason"}.
+    withdrawn: list[dict[str, str]] = field(default_factory=list)
 
 
 class Outstanding:
@@ -236,6 +241,12 @@ class Engine:
                 self._record(out, ctx, sc, variant, "suppressed", "lower_priority", None, trigger)
                 continue
             reason = self._gate(rs, ctx, sc, visible)
+            replaces = None
+            if reason in GLOBAL_LIMITS:
+                replaces = _replaceable(ctx, definition.priority,
+                                        rs.settings.invitation_ttl_seconds)
+                if replaces is not None:
+                    reason = None
             if reason:
                 self._record(out, ctx, sc, variant, "suppressed", reason, None, trigger)
                 continue
@@ -262,7 +273,15 @@ class Engine:
                        **render_action(action, ctx, definition.default_language)}
             self._record(out, ctx, sc, variant, outcome, reason, action, trigger, payload,
                          rs.settings.invitation_ttl_seconds, decision_id)
-            self._count(profile, sc, ctx.now, visible and definition.counts_toward_global_cap)
+            if not visible:
+                replaces = None  # a quiet fallback leaves the earlier message in place
+            self._count(profile, sc, ctx.now, visible and definition.counts_toward_global_cap,
+                        decision_id, definition.priority, replaced=replaces is not None)
+            if replaces is not None:
+                # The unanswered lower-priority message makes way: withdrawn in the same
+                # transaction, its agent slot freed, the widget told after commit.
+                out.withdrawn.append({"id": replaces, "reason": f"replaced_by:{sc.key}"[:64]})
+                self.outstanding.close(replaces)
             if outcome == "fired" and definition.live():
                 self.outstanding.add(rs.workspace_id, dept, decision_id,
                                      ctx.now + rs.settings.invitation_ttl_seconds)
@@ -270,7 +289,7 @@ class Engine:
                               "variant": variant, "outcome": outcome, "trigger": trigger,
                               "action": action, "payload": payload,
                               "visitor_id": profile.visitor_id,
-                              "workspace_id": profile.workspace_id,
+                              "workspace_id": profile.workspace_id, "replaces": replaces,
                               "visitor": _summary(profile),
                               "event": ({"name": ctx.event.name,
                                          "properties": ctx.event.properties}
@@ -308,7 +327,8 @@ class Engine:
         return None
 
     @staticmethod
-    def _count(profile: Profile, sc: CompiledScenario, now: float, global_cap: bool) -> None:
+    def _count(profile: Profile, sc: CompiledScenario, now: float, global_cap: bool,
+               decision_id: str, priority: int, *, replaced: bool = False) -> None:
         eng = profile.engagement
         session_id = profile.session.id if profile.session else None
         state = eng.setdefault("scenarios", {}).setdefault(sc.key, {})
@@ -322,8 +342,10 @@ class Engine:
             if glob.get("id") != session_id:
                 glob.clear()
                 glob["id"] = session_id
-            glob["count"] = glob.get("count", 0) + 1
+            if not replaced:  # a replacement takes the withdrawn message's place
+                glob["count"] = glob.get("count", 0) + 1
             glob["last"] = now
+            glob["shown"] = {"id": decision_id, "priority": priority, "at": now}
 
     @staticmethod
     def _record(out: Output, ctx: EvalContext, sc: CompiledScenario, variant: str | None,
@@ -341,6 +363,25 @@ class Engine:
             "expires_at": ctx.now + ttl if payload is not None else None,
             "delivered_at": None, "response": None, "responded_at": None})
         return decision_id
+
+
+def _replaceable(ctx: EvalContext, priority: int, ttl: float) -> str | None:
+    """The session's last proactive message, when a scenario of ``priority`` may replace it.
+
+    Only an unanswered message (the visitor has not started a chat: ``in_chat`` gates
+    before) of lower priority, still on offer (within its time to live), makes way; the
+    global gap and cap exist to spare the visitor a second message, not to keep a
+    cross-sell on screen when their payment just failed.
+    """
+    session = ctx.profile.session
+    glob = ctx.profile.engagement.get("session", {})
+    shown = glob.get("shown")
+    if session is None or glob.get("id") != session.id or not isinstance(shown, dict):
+        return None
+    if shown.get("priority", 0) >= priority or shown.get("at", 0) + ttl <= ctx.now:
+        return None
+    decision_id = shown.get("id")
+    return decision_id if isinstance(decision_id, str) else None
 
 
 def _summary(profile: Profile) -> dict[str, Any]:

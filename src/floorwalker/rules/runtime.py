@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.collect.incoming import Incoming
@@ -76,6 +76,12 @@ class Rules:
                 if row["id"] in live and row["payload"] is not None:
                     row["delivered_at"] = row["created_at"]
             await conn.execute(_INSERT_DECISIONS, out.decisions)
+        for gone in out.withdrawn:
+            # Only a message still unanswered: a dismissal or an answer stays as recorded.
+            await conn.execute(update(decisions).where(
+                decisions.c.id == gone["id"],
+                decisions.c.response.is_(None) | (decisions.c.response == "shown"),
+            ).values(outcome="withdrawn", reason=gone["reason"]))
         if out.timers_set:
             await conn.execute(_DELETE_TIMERS, {"b_ids": list(out.timers_set)})
             await conn.execute(_INSERT_TIMERS, list(out.timers_set.values()))

@@ -395,6 +395,8 @@ const REASONS = {
 };
 
 function reasonText(reason) {
+  // replaced_by:<scenario>: a more urgent scenario took this message's place.
+  if (reason.startsWith('replaced_by:')) return '— replaced by ' + reason.slice(12);
   return '— ' + (REASONS[reason] || reason.replace(/_/g, ' '));
 }
 

@@ -506,6 +506,7 @@
       case 'ack': return ack(f);
       case 'conversation': return conversation(f.conversation);
       case 'decision': return showDecision(f.decision);
+      case 'withdraw': return withdraw(f.decision_id);
       case 'typing': return agentTyping(f);
       case 'read': return read(f);
       case 'error': return error(f);
@@ -830,6 +831,22 @@
     if (dec.text || dec.title || dec.coupon) {
       append(null, { k: 'd:' + dec.id, l: 1, a: 'system', n: dec.agent_name || null, t: dec.title || null,
         x: dec.text || '', cp: dec.coupon || null });
+    }
+    save();
+  }
+  // The server replaced an unanswered message with a more urgent one: it leaves the page
+  // (and the panel, when it was waiting there for the visitor's first reply).
+  function withdraw(id) {
+    if (!id) return;
+    if (S._cur && S._cur.id === id) {
+      var focused = ui.root.activeElement && ui.deck.contains(ui.root.activeElement);
+      hideDecision();
+      if (focused) ui.launcher.focus();
+    }
+    if (S.pending && S.pending.id === id) {
+      S.pending = null;
+      S.draft = S.draft.filter(function (m) { return m.k !== 'd:' + id; });
+      renderLog();
     }
     save();
   }
