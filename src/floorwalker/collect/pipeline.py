@@ -50,6 +50,7 @@ from floorwalker.profiles.unit import ProfileStore, UnitOfWork
 from floorwalker.rules.engine import Output
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.rules.runtime import Rules
+from floorwalker.store.aftercommit import AfterCommit
 from floorwalker.store.tables import events, timers
 
 log = structlog.get_logger("floorwalker.pipeline")
@@ -88,7 +89,8 @@ class _Job:
     events: list[Incoming] | None
     command: Callable[[AsyncConnection, ProfileStore], Awaitable[Any]] | None
     future: asyncio.Future[Any]
-    after: Callable[[Any], Awaitable[None]] | None = None
+    after: Callable[[Any], Awaitable[None]] | None = None  # in the writer (caches)
+    effects: Callable[[Any], Awaitable[None]] | None = None  # after commit, off the writer
 
 # Events older than this when received are history (a replay, an offline queue): they
 # update profiles but do not trigger proactive rules.
@@ -329,6 +331,8 @@ class Pipeline:
         self.store = ProfileStore(cache_size)
         self.seen: LRU[tuple[str, str], bool] = LRU(max(cache_size * 4, 1000))
         self.listeners: list[Listener] = []
+        # Rule side effects and listeners run here, so the writer goes on committing.
+        self.after_commit = AfterCommit()
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._insert = (sqlite.insert(events) if engine.dialect.name == "sqlite"
@@ -343,6 +347,7 @@ class Pipeline:
     async def start(self) -> None:
         """Start the writer task."""
         if self._task is None:
+            self.after_commit.start()
             self._task = asyncio.create_task(self._run(), name="floorwalker-writer")
 
     async def stop(self) -> None:
@@ -356,6 +361,7 @@ class Pipeline:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+        await self.after_commit.stop()
         if self._sqlite is not None:
             await self._sqlite.close()
             self._sqlite = _SQLiteWriter(self._sqlite.url)
@@ -370,14 +376,39 @@ class Pipeline:
 
     async def run_exclusive(
             self, command: Callable[[AsyncConnection, ProfileStore], Awaitable[T]],
-            after: Callable[[T], Awaitable[None]] | None = None) -> T:
-        """Run ``command`` in the writer, alone, in its own transaction; then ``after``
-        with its result, still in the writer, once committed."""
+            after: Callable[[T], Awaitable[None]] | None = None,
+            effects: Callable[[T], Awaitable[None]] | None = None) -> T:
+        """Run ``command`` in the writer, alone, in its own transaction. Once committed,
+        ``after`` runs in the writer (caches only), then ``effects`` (frames, alerts...)
+        in order with other post-commit work, off the writer; returns when both ran."""
         if self._task is None:
             raise StorageUnavailable("the pipeline is not running")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Job(None, command, future, after))
+        await self._queue.put(_Job(None, command, future, after, effects))
         return await future
+
+    async def run_unit(self, body: Callable[[UnitOfWork], Awaitable[T]],
+                       effects: Callable[[T], Awaitable[None]] | None = None) -> T:
+        """Run ``body`` on a unit of work of profiles in the writer (see run_exclusive):
+        its profile changes are flushed in the same transaction and reach the profile
+        cache only once committed; nothing of them stays cached if it fails."""
+        units: list[UnitOfWork] = []
+
+        async def command(conn: AsyncConnection, store: ProfileStore) -> T:
+            unit = UnitOfWork(store, conn, time.time())
+            units.append(unit)
+            try:
+                result = await body(unit)
+                await unit.flush()
+            except BaseException:
+                unit.evict()
+                raise
+            return result
+
+        async def after(_result: T) -> None:
+            units[0].commit_to_cache()
+
+        return await self.run_exclusive(command, after, effects)
 
     # -- the writer ------------------------------------------------------------------
     async def _run(self) -> None:
@@ -421,8 +452,21 @@ class Pipeline:
                 await job.after(result)
             except Exception:
                 log.exception("after-commit step failed")
-        if not job.future.done():
-            job.future.set_result(result)
+        effects = job.effects
+        if effects is None:
+            if not job.future.done():
+                job.future.set_result(result)
+            return
+        future = job.future
+
+        async def effects_then_answer() -> None:
+            try:
+                await effects(result)
+            finally:
+                if not future.done():
+                    future.set_result(result)
+
+        await self.after_commit.submit(effects_then_answer)
 
     async def _commit_jobs(self, jobs: list[_Job]) -> None:
         started = time.perf_counter()
@@ -444,6 +488,10 @@ class Pipeline:
         accepted = sum(r.accepted for r in results)
         self.observe(time.perf_counter() - started, accepted)
         await self._maybe_analyze(accepted)
+        await self.after_commit.submit(partial(self._effects, out, committed))
+
+    async def _effects(self, out: Output | None, committed: list[Committed]) -> None:
+        """What follows a group commit: the rules' side effects, then every listener."""
         if self.rules is not None and out is not None:
             await self.rules.after_commit(out)
         for listener in self.listeners:
@@ -612,42 +660,33 @@ async def fire_timers(pipeline: Pipeline, rows: list[dict[str, Any]]) -> int:
         return 0
     prepared = await rules.prepare({r["workspace_id"] for r in rows})
     out = Output()
-    holder: dict[str, UnitOfWork] = {}
 
-    async def command(conn: AsyncConnection, store: ProfileStore) -> int:
-        unit = UnitOfWork(store, conn, time.time())
-        holder["unit"] = unit
+    async def body(unit: UnitOfWork) -> int:
+        conn = unit.conn
         fired = 0
-        try:
-            claimed = []
-            for row in rows:
-                # Claim: only the process whose DELETE removes this exact row fires it.
-                result = await conn.execute(timers.delete().where(
-                    timers.c.id == row["id"], timers.c.due_at == row["due_at"]))
-                if result.rowcount == 1:
-                    claimed.append(row)
-            await unit.load({r["visitor_id"] for r in claimed})
-            now = time.time()
-            for row in claimed:
-                profile = unit.profiles.get(row["visitor_id"])
-                ready = prepared.get(row["workspace_id"])
-                if profile is None or ready is None:
-                    continue
-                unit.profile(row["visitor_id"])  # mark changed
-                rules.engine.on_timer(ready[0], rules.context(ready[0], ready[1], profile,
-                                                              None, now),
-                                      row["scenario_key"], row["session_id"], out)
-                fired += 1
-            await unit.flush()
-            await rules.write(conn, out)
-        except BaseException:
-            unit.evict()
-            raise
+        claimed = []
+        for row in rows:
+            # Claim: only the process whose DELETE removes this exact row fires it.
+            result = await conn.execute(timers.delete().where(
+                timers.c.id == row["id"], timers.c.due_at == row["due_at"]))
+            if result.rowcount == 1:
+                claimed.append(row)
+        await unit.load({r["visitor_id"] for r in claimed})
+        now = time.time()
+        for row in claimed:
+            profile = unit.profiles.get(row["visitor_id"])
+            ready = prepared.get(row["workspace_id"])
+            if profile is None or ready is None:
+                continue
+            unit.profile(row["visitor_id"])  # mark changed
+            rules.engine.on_timer(ready[0], rules.context(ready[0], ready[1], profile,
+                                                          None, now),
+                                  row["scenario_key"], row["session_id"], out)
+            fired += 1
+        await rules.write(conn, out)
         return fired
 
-    async def after(_fired: int) -> None:
-        holder["unit"].commit_to_cache()
+    async def effects(_fired: int) -> None:
         await rules.after_commit(out)
 
-    return await pipeline.run_exclusive(command, after)
-
+    return await pipeline.run_unit(body, effects)

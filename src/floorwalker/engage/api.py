@@ -17,6 +17,7 @@ from floorwalker.collect.api import _authenticate
 from floorwalker.errors import ApiError, not_found
 from floorwalker.ops.http import client_ip, read_body
 from floorwalker.profiles.queries import find_linked_visitor_id
+from floorwalker.profiles.unit import UnitOfWork
 from floorwalker.rules.engine import snooze
 from floorwalker.rules.model import VISIBLE_ACTIONS, Scenario
 from floorwalker.rules.store import get_def
@@ -143,22 +144,9 @@ async def record_response(svc: Services, workspace_id: str, visitor_id: str,
 
 async def _snooze(svc: Services, visitor_id: str, scenario_key: str, seconds: float,
                   now: float) -> None:
-    from floorwalker.profiles.unit import ProfileStore, UnitOfWork
-    holder: dict[str, UnitOfWork] = {}
+    async def body(unit: UnitOfWork) -> None:
+        await unit.load({visitor_id})
+        if visitor_id in unit.profiles:
+            snooze(unit.profile(visitor_id), scenario_key, seconds, now)
 
-    async def command(conn: Any, store: ProfileStore) -> None:
-        unit = UnitOfWork(store, conn, now)
-        holder["unit"] = unit
-        try:
-            await unit.load({visitor_id})
-            if visitor_id in unit.profiles:
-                snooze(unit.profile(visitor_id), scenario_key, seconds, now)
-            await unit.flush()
-        except BaseException:
-            unit.evict()
-            raise
-
-    async def after(_r: None) -> None:
-        holder["unit"].commit_to_cache()
-
-    await svc.pipeline.run_exclusive(command, after)
+    await svc.pipeline.run_unit(body)

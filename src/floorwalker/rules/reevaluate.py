@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker.collect.pipeline import Pipeline
-from floorwalker.profiles.unit import ProfileStore, UnitOfWork
+from floorwalker.profiles.unit import UnitOfWork
 from floorwalker.rules.engine import Output
 from floorwalker.store.tables import visitors
 
@@ -25,35 +22,26 @@ async def reevaluate_segments(pipeline: Pipeline, workspace_id: str) -> int:
     prepared = await rules.prepare({workspace_id})
     rs, tables = prepared[workspace_id]
     out = Output()
-    holder: dict[str, UnitOfWork] = {}
 
-    async def command(conn: AsyncConnection, store: ProfileStore) -> int:
-        now = time.time()
-        ids = set((await conn.execute(select(visitors.c.id).where(
+    async def body(unit: UnitOfWork) -> int:
+        now = unit.now
+        ids = set((await unit.conn.execute(select(visitors.c.id).where(
             visitors.c.workspace_id == workspace_id,
             visitors.c.last_seen >= now - LIVE_WINDOW).limit(MAX_VISITORS))).scalars())
-        unit = UnitOfWork(store, conn, now)
-        holder["unit"] = unit
-        try:
-            await unit.load(ids)
-            for vid in ids:
-                profile = unit.profiles.get(vid)
-                if profile is None:
-                    continue
-                before = dict(profile.segments)
-                rules.engine.update_segments(rs, rules.context(rs, tables, profile, None, now),
-                                             out, "segment_changed")
-                if profile.segments != before:
-                    unit.profile(vid)
-            await unit.flush()
-            await rules.write(conn, out)
-        except BaseException:
-            unit.evict()
-            raise
+        await unit.load(ids)
+        for vid in ids:
+            profile = unit.profiles.get(vid)
+            if profile is None:
+                continue
+            before = dict(profile.segments)
+            rules.engine.update_segments(rs, rules.context(rs, tables, profile, None, now),
+                                         out, "segment_changed")
+            if profile.segments != before:
+                unit.profile(vid)
+        await rules.write(unit.conn, out)
         return len(ids)
 
-    async def after(_n: int) -> None:
-        holder["unit"].commit_to_cache()
+    async def effects(_n: int) -> None:
         await rules.after_commit(out)
 
-    return await pipeline.run_exclusive(command, after)
+    return await pipeline.run_unit(body, effects)
