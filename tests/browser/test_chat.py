@@ -250,3 +250,27 @@ def test_post_chat_survey_is_stored(live: Live, context: BrowserContext,
     assert frame["conversation"]["rating"] == 4
     assert frame["conversation"]["survey"] == {"rating": 4, "comment": "Quick answer",
                                                "found": True}
+
+
+def test_read_only_once_an_agent_read(live: Live, context: BrowserContext,
+                                      agent: ClientConnection) -> None:
+    page = context.new_page()
+    invite_from_faq(page, live)
+    inline = widget(page, "inline-reply")
+    inline.fill("Is there a returns label?")
+    inline.press("Enter")
+    frame = next_message(agent, "Is there a returns label?")
+    mine = messages(page, "Is there a returns label?")
+    expect(mine).to_have_attribute("data-state", "sent")
+    # The open panel sends the visitor's own read receipts: they are no agent's reading.
+    page.wait_for_timeout(2000)
+    expect(mine).to_have_attribute("data-state", "sent")
+    expect(mine).to_contain_text("Sent")
+    expect(mine).not_to_contain_text("Read")
+    agent.send(json.dumps({"type": "read", "conversation_id": frame["conversation_id"],
+                           "seq": frame["seq"]}))
+    expect(mine).to_have_attribute("data-state", "read")
+    expect(mine).to_contain_text("Read")
+    page.reload()
+    open_panel(page)
+    expect(messages(page, "Is there a returns label?")).to_contain_text("Read")

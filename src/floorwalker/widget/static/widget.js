@@ -529,6 +529,13 @@
     convs.forEach(function (c) {
       if (!c || !c.id) return;
       S.convs[c.id] = c;
+      // The server knows how far agents read (a state saved by an older widget may not).
+      if (typeof c.agent_read_seq === 'number') {
+        S.agentRead[c.id] = c.agent_read_seq;
+        (S.msgs[c.id] || []).forEach(function (m) {
+          if (m.a === 'visitor' && m.st === 'read' && m.s > c.agent_read_seq) { m.st = 'sent'; update(m); }
+        });
+      }
       if (c.status !== 'closed' && (!latest || (c.started_at || 0) > (latest.started_at || 0))) latest = c;
     });
     if (!activeOpen() && latest) S.active = latest.id;
@@ -644,6 +651,9 @@
     timers.agentTyping = setTimeout(function () { ui.typing.hidden = true; }, 8000);
   }
   function read(f) {
+    // The conversation's channel also carries the visitor's own read receipts (this tab's
+    // and their other tabs'): only an agent's reading shows "Read".
+    if (f.by !== 'agent') return;
     var cid = f.conversation_id, seq = +f.seq || 0;
     S.agentRead[cid] = Math.max(S.agentRead[cid] || 0, seq);
     (S.msgs[cid] || []).forEach(function (m) {
