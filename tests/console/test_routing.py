@@ -184,3 +184,20 @@ def test_status_is_the_agents_own(desk: Desk) -> None:
     bea_id = desk.bea.account["agent_id"]
     r = desk.sam.put(f"/api/agents/{bea_id}/presence", {"status": "online"})
     assert r.status_code == 403
+
+
+def test_an_admin_setting_presence_drains_the_queue_and_consoles_hear_it(desk: Desk) -> None:
+    # PUT /api/agents/{id}/presence goes through the desk like the console's own status.
+    _ws, conv_id = start_chat(desk, "v1")
+    assert conversation(desk, conv_id)["conversation"]["status"] == "queued"
+    sam_id = desk.sam.account["agent_id"]
+    with desk.alice.socket() as admin:  # an admin's console: watches, takes no chats
+        assert admin.receive_json()["type"] == "welcome"
+        r = desk.alice.put(f"/api/agents/{sam_id}/presence", {"status": "online"})
+        assert (r.status_code, r.json()["status"]) == (200, "online"), r.text
+        assert until(admin, "presence", limit=60, agent_id=sam_id)["status"] == "online"
+        doc = conversation(desk, conv_id)["conversation"]
+        assert (doc["status"], doc["assigned_agent_name"]) == ("open", "Sam")
+        r = desk.alice.put(f"/api/agents/{sam_id}/presence", {"status": "offline"})
+        assert r.status_code == 200, r.text
+        assert until(admin, "presence", limit=60, agent_id=sam_id)["status"] == "offline"

@@ -21,7 +21,7 @@ from floorwalker.console.live import LiveVisitors, visitor_name
 from floorwalker.profiles import sensitive
 from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.rules.ruleset import RuleSet
-from floorwalker.rules.staffing import Presence
+from floorwalker.rules.staffing import AgentPresence, Presence
 from floorwalker.store.tables import conversations, messages, visitors
 
 RuleSource = Callable[[str], Awaitable[RuleSet]]
@@ -210,6 +210,20 @@ class Desk:
             self._sockets.pop(key, None)
             self.presence.set(workspace_id, agent_id, status="offline")
             await self._presence_frame(workspace_id, agent_id)
+
+    async def set_presence(self, workspace_id: str, agent_id: str, *, status: str | None,
+                           active_chats: int | None = None) -> AgentPresence:
+        """An admin (or a script) sets an agent's presence: consoles hear of it, and an
+        agent put online takes the oldest queued chats of their departments."""
+        state = self.presence.set(workspace_id, agent_id, status=status,
+                                  active_chats=active_chats)
+        if status in ("online", "away"):
+            self._chosen[(workspace_id, agent_id)] = status
+        if state.status == "online":
+            await self.drain(workspace_id, agent_id)  # publishes the presence frame too
+        else:
+            await self._presence_frame(workspace_id, agent_id)
+        return state
 
     async def set_status(self, workspace_id: str, agent_id: str, status: str) -> None:
         """The agent chose online or away."""

@@ -147,8 +147,8 @@ async def set_presence(ref: str, request: Request, who: Admin) -> Any:
     async with svc.engine.connect() as conn:
         agent_id, _agent = await store.get_def(conn, "agent", who.workspace_id, ref, Agent)
     try:
-        state = svc.rules.presence.set(who.workspace_id, agent_id, status=body.status,
-                                       active_chats=body.active_chats)
+        state = await svc.desk.set_presence(who.workspace_id, agent_id, status=body.status,
+                                            active_chats=body.active_chats)
     except ValueError as exc:
         raise ApiError(422, "invalid_presence", str(exc),
                        [{"path": "$.status", "problem": str(exc)}]) from None
