@@ -4,7 +4,6 @@ and the figures behind the console's charts (docs/console-api.md)."""
 from __future__ import annotations
 
 import gzip
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -19,6 +18,7 @@ from floorwalker.chat import protocol as p
 from floorwalker.chat.desk import summaries
 from floorwalker.console.alerts import ALERT_KINDS, PreferencesPatch, decode_preferences
 from floorwalker.console.caller import Staff, agent_of, staff
+from floorwalker.engage.actions import ManualInvitation, send_manual_invitation
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
 from floorwalker.profiles import queries, sensitive
@@ -224,23 +224,10 @@ async def invite_visitor(ref: str, request: Request, caller: Caller) -> Any:
              if svc.bus.subscribers(p.browser_channel(caller.workspace_id, a)) > 0]
     if not anons:
         raise ApiError(409, "visitor_offline", "This visitor has no page open right now.")
-    from floorwalker.rules.engine import new_decision_id
-    decision_id = new_decision_id()
-    now = time.time()
-    payload = {"id": decision_id, "type": "chat_invitation", "text": text,
-               "agent_name": caller.name, "agent_id": agent_id, "inline_reply": True,
-               "language": profile.language or "en"}
-    async with svc.engine.begin() as conn:
-        await conn.execute(decisions.insert().values(
-            id=decision_id, workspace_id=caller.workspace_id, visitor_id=vid,
-            scenario_key="manual", variant=None, outcome="fired", reason=None,
-            action_type="chat_invitation", payload=msgspec.json.encode(payload).decode(),
-            trigger=f"agent:{agent_id}", created_at=now, expires_at=now + 600,
-            delivered_at=now, response=None, responded_at=None))
-    shown = {k: v for k, v in payload.items() if k != "agent_id"}
-    data = p.frame("decision", decision=shown)
-    for anon in anons:
-        await svc.bus.publish(p.browser_channel(caller.workspace_id, anon), data)
+    decision_id = await send_manual_invitation(svc.engine, svc.bus, ManualInvitation(
+        workspace_id=caller.workspace_id, visitor_id=vid, agent_id=agent_id,
+        agent_name=caller.name, text=text, language=profile.language or "en",
+        browsers=tuple(anons)))
     return {"decision_id": decision_id, "browsers": len(anons)}
 
 
