@@ -105,9 +105,10 @@ def test_invitation_reply_and_agent_answer(app: TestClient, tenant: Tenant) -> N
         agent.send_json({"type": "message", "client_id": "a1", "conversation_id": conv["id"],
                          "text": "Yes, in red and black."})
         seen = [until(visitor, "message") for _ in range(4)]
-        # Routing gave it to the free sales agent, and the visitor is told.
+        # Routing gave it to the free sales agent, and the visitor is told someone is
+        # coming: Sam has not opened it (a script's token answered), so no "Sam joined".
         assert [m["message"]["author"] for m in seen] == ["system", "visitor", "system", "agent"]
-        assert seen[2]["message"]["text"] == "Sam joined the chat."
+        assert seen[2]["message"]["notice"] == {"kind": "waiting", "position": 1}
         answer = seen[-1]
         assert answer["message"]["name"] == "acme owner"  # the token's name signs it
         assert answer["seq"] == 4

@@ -49,10 +49,11 @@ def test_an_agent_coming_online_takes_the_oldest_queued_chat(desk: Desk) -> None
     assert conversation(desk, second)["conversation"]["queue_position"] == 2
     with desk.sam.socket() as sam:
         assert sam.receive_json()["type"] == "welcome"
-        # sam takes both (capacity 2), oldest first, and each visitor hears it.
+        # sam takes both (capacity 2), oldest first, and each visitor hears an agent is
+        # coming (who, once sam opens or answers it: tests/console/test_joining.py).
         for ws in (first_ws, second_ws):
             joined = until(ws, "message", limit=40)
-            while joined["message"]["text"] != "Sam joined the chat.":
+            while "an agent will be with you shortly" not in joined["message"]["text"]:
                 joined = until(ws, "message", limit=40)
             mine = desk.sam.get("/api/conversations", params={"view": "mine"}).json()
         assert {c["id"] for c in mine["conversations"]} == {first, second}

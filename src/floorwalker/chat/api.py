@@ -299,8 +299,11 @@ async def post_message(conversation_id: str, request: Request, caller: Caller) -
     await _one(svc, caller, conversation_id)
     frame = p.SendMessage(client_id=body.client_id or uuid.uuid4().hex, text=body.text,
                           conversation_id=conversation_id, internal=body.internal)
+    viewer = _viewer(caller)
     async with svc.engine.begin() as conn:
-        posted = await service.post_message(conn, _viewer(caller), frame)
+        joined = await svc.desk.before_post(conn, viewer, frame, caller.agent_id)
+        posted = await service.post_message(conn, viewer, frame)
+    await svc.desk.publish(joined)  # "Sam joined the chat" comes before Sam's words
     await service.publish(svc.bus, posted.frames)
     return msgspec.json.decode(posted.ack)
 

@@ -131,7 +131,8 @@ class Desk:
         for row, doc in zip(rows, docs, strict=True):
             await self.bus.publish(p.agents_channel(ws), p.frame("conversation", conversation=doc))
             await self.bus.publish(p.conversation_channel(row.id), p.frame(
-                "conversation", conversation=visitor_conversation_view(row)))
+                "conversation", conversation=visitor_conversation_view(
+                    row, routing.agent_name(rs, row))))
         for channel, data in posted or ():
             await self.bus.publish(channel, data)
         for channel, data in routing.message_frames(ws, changes.messages):
@@ -154,6 +155,16 @@ class Desk:
             "presence", agent_id=agent_id, status=state.status, active_chats=state.active_chats))
 
     # -- conversations -----------------------------------------------------------------
+
+    async def before_post(self, conn: AsyncConnection, viewer: Viewer, frame: p.SendMessage,
+                          agent_id: str | None) -> routing.Changes:
+        """The assigned agent answering joins the chat: the visitor reads "Sam joined the
+        chat" before Sam's first words (same transaction; publish these changes first)."""
+        if viewer.kind != "agent" or agent_id is None or frame.internal or \
+                frame.conversation_id is None:
+            return routing.Changes(viewer.workspace_id)
+        rs = await self.rules(viewer.workspace_id)
+        return await self.router.join(conn, rs, frame.conversation_id, agent_id)
 
     async def after_post(self, conn: AsyncConnection, viewer: Viewer,
                          posted: Posted) -> routing.Changes:

@@ -79,20 +79,55 @@ class Router:
         return out
 
     async def _assign(self, conn: AsyncConnection, rs: RuleSet, conv: Any, agent_id: str,
-                      now: float, changes: Changes, *, announce: bool = True) -> None:
+                      now: float, changes: Changes, *, joined: bool = False) -> None:
+        """Give the conversation to an agent. Being "online" says nobody is looking at it
+        yet: the visitor is told they wait (and where in line) until the agent opens or
+        answers it (:meth:`join`); ``joined`` when the agent took it themselves."""
         await conn.execute(update(conversations).where(conversations.c.id == conv.id).values(
             status="open", assigned_agent_id=agent_id, assigned_at=now, queued_at=None,
-            updated_at=now))
+            joined_agent_id=agent_id if joined else None, updated_at=now))
         self._last_assigned[(rs.workspace_id, agent_id)] = now
         changes.conversations.add(conv.id)
         changes.agents.add(agent_id)
         if conv.assigned_agent_id:
             changes.agents.add(conv.assigned_agent_id)
         agent = rs.agents.get(agent_id)
-        if announce and agent is not None:
-            row = await _insert_message(conn, conv.id, rs.workspace_id, "system",
-                                        f"{agent.name} joined the chat.", now)
-            changes.messages.append(row)
+        if joined and agent is not None:
+            changes.messages.append(await _notice(conn, rs, conv.id, now, "joined",
+                                                  name=agent.name))
+        elif not joined:
+            ahead = await conn.scalar(select(func.count()).where(
+                conversations.c.workspace_id == rs.workspace_id,
+                conversations.c.status == "open", conversations.c.id != conv.id,
+                conversations.c.assigned_agent_id == agent_id,
+                conversations.c.joined_agent_id.is_(None),
+                conversations.c.assigned_at <= now))
+            changes.messages.append(await _notice(conn, rs, conv.id, now, "waiting",
+                                                  position=int(ahead or 0) + 1))
+
+    async def join(self, conn: AsyncConnection, rs: RuleSet, conversation_id: str,
+                   agent_id: str, now: float | None = None) -> Changes:
+        """The assigned agent opened or answered the chat: now the visitor is told who
+        joined (once: a conditional write, so two tabs reading at once say it once)."""
+        now = time.time() if now is None else now
+        changes = Changes(rs.workspace_id)
+        agent = rs.agents.get(agent_id)
+        if agent is None:
+            return changes
+        done = await conn.execute(update(conversations).where(
+            conversations.c.id == conversation_id,
+            conversations.c.workspace_id == rs.workspace_id,
+            conversations.c.status == "open",
+            conversations.c.assigned_agent_id == agent_id,
+            conversations.c.joined_agent_id.is_(None)
+            | (conversations.c.joined_agent_id != agent_id),
+        ).values(joined_agent_id=agent_id))
+        if done.rowcount != 1:
+            return changes
+        changes.conversations.add(conversation_id)
+        changes.messages.append(await _notice(conn, rs, conversation_id, now, "joined",
+                                              name=agent.name))
+        return changes
 
     async def _queue(self, conn: AsyncConnection, rs: RuleSet, conv: Any, department: str | None,
                      now: float, changes: Changes, *, tell_visitor: bool = True) -> None:
@@ -109,11 +144,8 @@ class Router:
                 conversations.c.department.is_(None) if department is None
                 else conversations.c.department == department,
                 conversations.c.queued_at <= now))
-            text = ("All our agents are busy right now; you are number "
-                    f"{int(ahead or 0) + 1} in the queue. Stay here: we will answer as soon "
-                    "as someone is free.")
-            row = await _insert_message(conn, conv.id, rs.workspace_id, "system", text, now)
-            changes.messages.append(row)
+            changes.messages.append(await _notice(conn, rs, conv.id, now, "queued",
+                                                  position=int(ahead or 0) + 1))
 
     async def route(self, conn: AsyncConnection, rs: RuleSet, conversation_id: str, *,
                     prefer: str | None = None, exclude: str | None = None,
@@ -167,8 +199,8 @@ class Router:
         if conv.status == "closed":
             raise ApiError(409, "conversation_closed", "This conversation is closed.")
         if conv.assigned_agent_id == agent_id and conv.status == "open":
-            return changes
-        await self._assign(conn, rs, conv, agent_id, now, changes)
+            return await self.join(conn, rs, conv.id, agent_id, now)
+        await self._assign(conn, rs, conv, agent_id, now, changes, joined=True)
         return changes
 
     async def transfer(self, conn: AsyncConnection, rs: RuleSet, conversation_id: str, *,
@@ -218,6 +250,31 @@ class Router:
         for agent_id in agent_ids:
             self.presence.set(workspace_id, agent_id, active_chats=load.get(agent_id, 0))
         return load
+
+
+# What routing tells a visitor, in English for agents and transcripts; the widget words
+# each kind in the visitor's language from the message's ``notice`` (widget.js).
+NOTICES = {
+    "joined": "{name} joined the chat.",
+    "waiting": "Thanks for waiting: an agent will be with you shortly. You are number "
+               "{position} in line.",
+    "queued": "All our agents are busy right now; you are number {position} in the queue. "
+              "Stay here: we will answer as soon as someone is free.",
+}
+
+
+async def _notice(conn: AsyncConnection, rs: RuleSet, conversation_id: str, now: float,
+                  kind: str, **values: Any) -> dict[str, Any]:
+    """A system line for the visitor: English text plus its kind and values."""
+    return await _insert_message(conn, conversation_id, rs.workspace_id, "system",
+                                 NOTICES[kind].format(**values), now,
+                                 notice={"kind": kind, **values})
+
+
+def agent_name(rs: RuleSet, row: Any) -> str | None:
+    """The name of the agent who joined a conversation, for the visitor; None while they wait."""
+    agent = rs.agents.get(row.joined_agent_id or "")
+    return agent.name if agent is not None else None
 
 
 async def _row(conn: AsyncConnection, workspace_id: str, conversation_id: str) -> Any:

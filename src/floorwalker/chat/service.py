@@ -47,22 +47,30 @@ def conversation_view(row: Any) -> dict[str, Any]:
             "visitor_id": row.visitor_id, "agent_read_seq": row.agent_read_seq,
             "visitor_read_seq": row.visitor_read_seq, "rating": row.rating,
             "survey": msgspec.json.decode(row.survey) if row.survey else None,
-            "assigned_agent_id": row.assigned_agent_id}
+            "assigned_agent_id": row.assigned_agent_id,
+            "joined_agent_id": row.joined_agent_id}
 
 
-def visitor_conversation_view(row: Any) -> dict[str, Any]:
-    """What a visitor sees of a conversation (no internal references)."""
+def visitor_conversation_view(row: Any, agent_name: str | None = None) -> dict[str, Any]:
+    """What a visitor sees of a conversation (no internal references): ``agent_name`` is
+    the person who joined it (opened or answered), None while the visitor waits."""
     view = conversation_view(row)
-    for key in ("scenario", "visitor_id", "context", "rating", "survey", "assigned_agent_id"):
+    for key in ("scenario", "visitor_id", "context", "rating", "survey", "assigned_agent_id",
+                "joined_agent_id"):
         view.pop(key, None)
+    view["agent_name"] = agent_name
     return view
 
 
 def message_view(row: Any) -> dict[str, Any]:
     """A message as frames carry it."""
     client_id = row.client_id.split(":", 1)[1] if row.client_id else None
-    return {"id": row.id, "author": row.author, "text": row.text, "created_at": row.created_at,
+    view = {"id": row.id, "author": row.author, "text": row.text, "created_at": row.created_at,
             "client_id": client_id, "name": row.name, "internal": row.internal}
+    notice = getattr(row, "notice", None)
+    if notice:
+        view["notice"] = msgspec.json.decode(notice)
+    return view
 
 
 def _allowed(row: Any, viewer: Viewer) -> bool:
@@ -144,12 +152,14 @@ async def _next_seq(conn: AsyncConnection, conversation_id: str, now: float) -> 
 async def _insert_message(conn: AsyncConnection, conv_id: str, workspace_id: str, author: str,
                           text: str, now: float, *, client_id: str | None = None,
                           name: str | None = None, author_id: str | None = None,
-                          internal: bool = False) -> dict[str, Any]:
+                          internal: bool = False,
+                          notice: dict[str, Any] | None = None) -> dict[str, Any]:
     seq = await _next_seq(conn, conv_id, now)
     row = {"id": "m_" + secrets.token_hex(10), "conversation_id": conv_id,
            "workspace_id": workspace_id, "seq": seq, "author": author,
            "author_id": author_id, "name": name, "text": text, "internal": internal,
-           "client_id": client_id, "created_at": now}
+           "client_id": client_id, "created_at": now,
+           "notice": ENCODE.encode(notice).decode() if notice else None}
     await conn.execute(messages.insert().values(**row))
     return row
 
@@ -295,6 +305,7 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
             "assigned_agent_id": None, "last_seq": 0, "visitor_read_seq": 0,
             "agent_read_seq": 0, "started_at": now, "updated_at": now, "closed_at": None,
             "rating": None, "survey": None, "queued_at": None, "assigned_at": None,
+            "joined_agent_id": None,
             "segments": None}
     await conn.execute(conversations.insert().values(**conv))
     # The invitation that started it is the first message: the agent sees the context.
@@ -396,6 +407,7 @@ class _RowView(msgspec.Struct, kw_only=True):
     internal: bool
     client_id: str | None
     created_at: float
+    notice: str | None = None
 
 
 async def replay(conn: AsyncConnection, viewer: Viewer,

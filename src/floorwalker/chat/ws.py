@@ -17,6 +17,7 @@ from floorwalker.accounts.model import Session
 from floorwalker.bus import Subscription
 from floorwalker.chat import protocol as p
 from floorwalker.chat import service
+from floorwalker.chat.routing import agent_name
 from floorwalker.collect.incoming import Incoming
 from floorwalker.errors import ApiError
 from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
@@ -213,10 +214,17 @@ class Connection:
                        else p.conversation_channel(frame.conversation_id))
             await svc.bus.publish(channel, data)
         elif isinstance(frame, p.Read):
+            joined = None
             async with svc.engine.begin() as conn:
                 data = await service.mark_read(conn, viewer, frame)
+                if self.agent_id is not None:  # the assigned agent opened the chat
+                    rs = await svc.desk.rules(viewer.workspace_id)
+                    joined = await svc.desk.router.join(conn, rs, frame.conversation_id,
+                                                        self.agent_id)
             await svc.bus.publish(p.agents_channel(viewer.workspace_id), data)
             await svc.bus.publish(p.conversation_channel(frame.conversation_id), data)
+            if joined is not None:
+                await svc.desk.publish(joined)
         elif isinstance(frame, p.DecisionResponse):
             await self._decision_response(frame)
         elif isinstance(frame, p.Close):
@@ -249,6 +257,7 @@ class Connection:
             if starts:
                 await _ensure_visitor(svc, self.ws, viewer, frame.decision_id)
         async with svc.engine.begin() as conn:
+            joined = await svc.desk.before_post(conn, viewer, frame, self.agent_id)
             posted = await service.post_message(conn, viewer, frame, new_per_hour=per_hour)
             routed = await svc.desk.after_post(conn, viewer, posted)
         # Committed: acknowledge, then publish.
@@ -261,6 +270,7 @@ class Connection:
             if frame.decision_id:
                 svc.rules.engine.outstanding.close(frame.decision_id)
         await self.send(posted.ack)
+        await svc.desk.publish(joined)  # "Sam joined the chat" comes before Sam's words
         await svc.desk.publish(routed, posted.frames)
 
     async def _decision_response(self, frame: p.DecisionResponse) -> None:
@@ -313,14 +323,15 @@ async def _serve_visitor(ws: WebSocket, svc: Services, viewer: service.Viewer) -
     conn.sub.add(p.browser_channel(viewer.workspace_id, viewer.anonymous_id))
     async with svc.engine.connect() as db:
         rows = await service.visible_conversations(db, viewer)
+    rs = await svc.desk.rules(viewer.workspace_id)
     for row in rows:
         conn.sub.add(p.conversation_channel(row.id))
     svc.metrics.sockets.labels("visitor").inc()
     try:
         await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,
                                 heartbeat=svc.settings.ws_heartbeat_seconds,
-                                conversations=[service.visitor_conversation_view(r)
-                                               for r in rows]))
+                                conversations=[service.visitor_conversation_view(
+                                    r, agent_name(rs, r)) for r in rows]))
         await conn.run()
     finally:
         svc.metrics.sockets.labels("visitor").dec()

@@ -241,6 +241,8 @@ conversations = Table(
     # Routing: when it was last queued and assigned (the oldest queued goes first).
     Column("queued_at", Float, nullable=True),
     Column("assigned_at", Float, nullable=True),
+    # The assigned agent once they opened or answered the chat; None while the visitor waits.
+    Column("joined_agent_id", String(40), nullable=True),
     # The visitor's segments when the chat started, as ",key1,key2," (history filters).
     Column("segments", Text, nullable=True),
     Index("ix_conversations_workspace_updated", "workspace_id", "updated_at"),
@@ -262,6 +264,9 @@ messages = Table(
     # "<author>:<client id>": a resend with the same id is the same message.
     Column("client_id", String(80), nullable=True),
     Column("created_at", Float, nullable=False),
+    # A system line's meaning ({"kind": "joined", "name": ...}, JSON) for the widget to word
+    # in the visitor's language; ``text`` is the English for agents and transcripts.
+    Column("notice", Text, nullable=True),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
     # Dedupe of resent messages: per conversation, so visitors never collide.
     UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client"),

@@ -340,7 +340,12 @@ class ChatsPage {
   markRead() {
     if (!this.openId || document.visibilityState !== 'visible' || !this.summary) return;
     const seq = this.lastSeq();
-    if (seq > (this.summary.agent_read_seq || 0)) {
+    // Opening a chat given to me joins it (the visitor is told who joined), even when a
+    // colleague had read it all before a transfer.
+    const joining = this.summary.status === 'open' && !this.summary.joined_agent_id &&
+      myIds().includes(this.summary.assigned_agent_id);
+    if (seq > (this.summary.agent_read_seq || 0) || (joining && seq > 0 && this.joinSent !== this.openId)) {
+      if (joining) this.joinSent = this.openId;
       if (socket.send({ type: 'read', conversation_id: this.openId, seq })) {
         this.summary.agent_read_seq = seq;
         const c = store.convs.get(this.openId);
@@ -595,7 +600,7 @@ class ChatsPage {
       try {
         await api('POST', `/api/conversations/${encodeURIComponent(id)}/transfer`, {
           agent_id: agentSelect.value || null, department: deptSelect.value || null,
-          note: note.value.trim() || null,
+          note: note.value.trim(),  // optional: an empty note, never null (the API wants text)
         });
         dialog.close();
         toast('Conversation transferred.');

@@ -54,6 +54,29 @@
       'Nee', 'Bedankt voor uw feedback!', 'Het gesprek is beëindigd.', 'Uw vraag', 'Vul dit veld in.',
       'Vul een geldig e-mailadres in.']
   };
+  // What routing tells the visitor (a message's `notice`: its kind and values), keyed.
+  var NOTICE = {
+    en: { joined: '{name} joined the chat.',
+      waiting: 'Thanks for waiting: an agent will be with you shortly. You are number {position} in line.',
+      queued: 'All our agents are busy right now; you are number {position} in the queue. Stay here: we will answer as soon as someone is free.' },
+    fr: { joined: '{name} a rejoint la discussion.',
+      waiting: 'Merci de patienter : un conseiller va vous répondre. Vous êtes en position {position} dans la file.',
+      queued: 'Tous nos conseillers sont occupés ; vous êtes en position {position} dans la file d’attente. Restez ici : nous vous répondrons dès que quelqu’un sera libre.' },
+    de: { joined: '{name} ist dem Chat beigetreten.',
+      waiting: 'Danke für Ihre Geduld: Gleich ist jemand für Sie da. Sie sind an Position {position} in der Warteschlange.',
+      queued: 'Alle Mitarbeiter sind gerade beschäftigt; Sie sind an Position {position} in der Warteschlange. Bleiben Sie hier: Wir antworten, sobald jemand frei ist.' },
+    ru: { joined: '{name} теперь в чате.',
+      waiting: 'Спасибо, что ждёте: сотрудник скоро ответит. Ваше место в очереди: {position}.',
+      queued: 'Все сотрудники сейчас заняты. Ваше место в очереди: {position}. Оставайтесь здесь: мы ответим, как только кто-то освободится.' },
+    nl: { joined: '{name} neemt nu deel aan de chat.',
+      waiting: 'Bedankt voor uw geduld: er is zo iemand voor u. U bent nummer {position} in de rij.',
+      queued: 'Al onze medewerkers zijn nu bezet; u bent nummer {position} in de wachtrij. Blijf hier: we antwoorden zodra er iemand vrij is.' }
+  };
+  function noticeText(n) {
+    var s = n && typeof n === 'object' && ((NOTICE[lang] || {})[n.kind] || NOTICE.en[n.kind]);
+    if (!s) return null;
+    return s.replace(/\{(name|position)\}/g, function (_m, k) { return n[k] == null ? '' : String(n[k]); });
+  }
   function langOf(tag) {
     var base = String(tag || '').toLowerCase().split(/[-_]/)[0];
     return L[base] ? base : null;
@@ -75,7 +98,7 @@
     lang = l;
     bound = bound.filter(function (b) { return b[0].isConnected; });
     bound.forEach(function (b) { if (b[2]) b[0].setAttribute(b[2], T(b[1], b[3])); else b[0].textContent = T(b[1], b[3]); });
-    if (typeof ui === "object" && ui && ui.panel) { ui.panel.setAttribute("lang", lang); badge(); }
+    if (typeof ui === "object" && ui && ui.panel) { ui.panel.setAttribute("lang", lang); badge(); header(); }
   }
 
   // ---- styles (all inside the shadow root) ----------------------------------------------
@@ -239,8 +262,7 @@
       'aria-controls': 'fw-panel', hidden: core.cfg.launcher === 'false',
       onclick: function () { if (ui.panel.hidden) openPanel(true); else closePanel(true); } }, [icon, ui.badge]);
 
-    ui.title = h('span', { 'class': 'title' });
-    tr(ui.title, 'chat');
+    ui.title = h('span', { 'class': 'title', 'data-fw': 'title', text: T('chat') });
     ui.status = h('span', { 'class': 'status', 'data-fw': 'status', role: 'status' });
     var close = tr(h('button', { type: 'button', 'class': 'x', 'data-fw': 'close', text: '×',
       onclick: function () { closePanel(true); } }), 'close', 'aria-label');
@@ -550,6 +572,7 @@
       S._hist[latest.id] = latest.last_seq; // history, not unread
     }
     if (any) send({ type: 'resume', conversations: resume });
+    header();
     pump();
     markRead();
     showExtra();
@@ -572,8 +595,9 @@
       dropOut(m.client_id);
       return save();
     }
-    var text = String(m.text == null ? '' : m.text);
     var author = m.author === 'visitor' || m.author === 'agent' ? m.author : 'system';
+    // Routing's lines are worded here, in the visitor's language (the text is English).
+    var text = String((author === 'system' && noticeText(m.notice)) || (m.text == null ? '' : m.text));
     // The decision text the widget showed before the conversation existed comes back as
     // the conversation's first message: keep one, in its place.
     var local = author !== 'visitor' && find(function (x) { return x.l && (x.x === text || seq === 1); });
@@ -587,7 +611,7 @@
     adoptDraft(cid);
     append(cid, { k: m.id || cid + ':' + seq, c: m.client_id || null, a: author, x: text, n: m.name || null, s: seq, cid: cid,
       st: author === 'visitor' ? ((S.agentRead[cid] || 0) >= seq ? 'read' : 'sent') : null });
-    if (author === 'agent') { ui.typing.hidden = true; if (m.name) ui.title.textContent = m.name; }
+    if (author === 'agent') ui.typing.hidden = true;
     var history = seq && seq <= (S._hist[cid] || 0);
     if (author !== 'visitor' && !history && (ui.panel.hidden || d.visibilityState === 'hidden')) { S.unread++; badge(); }
     markRead();
@@ -641,7 +665,13 @@
         showExtra();
       }
     } else if (!activeOpen()) S.active = c.id;
+    header();
     save();
+  }
+  // The header names the person who joined the open conversation; until then, "Chat".
+  function header() {
+    var c = S.active && S.convs[S.active];
+    ui.title.textContent = c && c.status !== 'closed' && c.agent_name ? String(c.agent_name) : T('chat');
   }
   function agentTyping(f) {
     clearTimeout(timers.agentTyping);
