@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import socket
 import threading
 import time
@@ -123,6 +124,15 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
     yield chromium
     chromium.close()
+
+
+def shot(page: Any, name: str) -> None:
+    """With FLOORWALKER_SCREENSHOTS=<folder>, keep what the page shows now as <name>.png."""
+    folder = os.environ.get("FLOORWALKER_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(400)  # the widget's entrance animation
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
 def widget(page: Any, hook: str) -> Any:

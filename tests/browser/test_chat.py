@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
-from tests.browser.conftest import Live, widget
+from tests.browser.conftest import Live, shot, widget
 
 TIMEOUT = 10_000
 
@@ -267,6 +267,7 @@ def test_read_only_once_an_agent_read(live: Live, context: BrowserContext,
     expect(mine).to_have_attribute("data-state", "sent")
     expect(mine).to_contain_text("Sent")
     expect(mine).not_to_contain_text("Read")
+    shot(page, "widget-sent-not-read-1280")
     agent.send(json.dumps({"type": "read", "conversation_id": frame["conversation_id"],
                            "seq": frame["seq"]}))
     expect(mine).to_have_attribute("data-state", "read")
@@ -274,3 +275,5 @@ def test_read_only_once_an_agent_read(live: Live, context: BrowserContext,
     page.reload()
     open_panel(page)
     expect(messages(page, "Is there a returns label?")).to_contain_text("Read")
+    page.set_viewport_size({"width": 360, "height": 740})
+    shot(page, "widget-read-360")

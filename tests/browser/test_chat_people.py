@@ -4,23 +4,11 @@ transfer too), in the visitor's language."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Live, widget
+from tests.browser.conftest import Live, shot, widget
 from tests.browser.test_console import BEA, SAM, Contexts, console, contexts, go  # noqa: F401
-
-# FLOORWALKER_SCREENSHOTS=docs/screenshots keeps what the visitor saw, at 1280 and 360 px.
-SHOTS = os.environ.get("FLOORWALKER_SCREENSHOTS")
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.wait_for_timeout(400)  # the panel's entrance animation
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
 def system_lines(page: Page) -> list[str]:
@@ -105,3 +93,25 @@ def test_header_follows_the_agent_after_a_transfer(live: Live, contexts: Context
     expect(widget(visitor, "title")).to_have_text("Sam (Sales)")
     visitor.set_viewport_size({"width": 360, "height": 740})
     shot(visitor, "widget-transferred-360")
+
+
+@pytest.mark.parametrize(("locale", "waiting", "chat"), [
+    ("en-US", "Thanks for waiting: an agent will be with you shortly. You are number 1 in line.",
+     "Chat"),
+    ("de-DE", "Danke für Ihre Geduld: Gleich ist jemand für Sie da. Sie sind an Position 1 in "
+     "der Warteschlange.", "Chat"),
+    ("nl-NL", "Bedankt voor uw geduld: er is zo iemand voor u. U bent nummer 1 in de rij.",
+     "Chat"),
+    ("ru-RU", "Спасибо, что ждёте: сотрудник скоро ответит. Ваше место в очереди: 1.", "Чат"),
+])
+def test_routing_lines_in_the_visitors_language(live: Live, contexts: Contexts,  # noqa: F811
+                                                locale: str, waiting: str, chat: str) -> None:
+    visitor = contexts(locale=locale, viewport={"width": 360, "height": 740}).new_page()
+    # From the launcher: no invitation (whose text, here English only, would set the
+    # widget's language); the browser's language words the routing lines.
+    visitor.goto(f"{live.base}/demo/")
+    widget(visitor, "launcher").click()
+    widget(visitor, "input").fill("?")
+    widget(visitor, "send").click()
+    expect(widget(visitor, "message").filter(has_text=waiting)).to_be_visible()
+    expect(widget(visitor, "title")).to_have_text(chat)

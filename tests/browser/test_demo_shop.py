@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import Live, widget
+from tests.browser.conftest import Live, shot, widget
 
 TIMEOUT = 10_000
 
@@ -151,6 +151,7 @@ def test_guide_boots_then_paypal_failure(guide_timing: Live, page: Page) -> None
     page.get_by_role("button", name="Pay").click()
     expect_shown(page, "Your paypal payment did not go through")
     expect(page.locator(SHOWN).filter(has_text="Popular choice")).to_have_count(0)
+    shot(page, "widget-guide-paypal-1100")
 
 
 def test_guide_boots_then_coupon_spring(guide_timing: Live, page: Page) -> None:
@@ -174,6 +175,9 @@ def test_a_rescue_replaces_the_message_on_screen(guide_timing: Live, page: Page)
     expect_shown(page, 'The code "SPRING" is not valid any more')
     expect(page.locator(SHOWN).filter(has_text="Only 0 results")).to_have_count(0)
     expect(widget(page, "message")).to_have_count(1)
+    shot(page, "widget-rescue-replaces-1100")
+    page.set_viewport_size({"width": 360, "height": 740})
+    shot(page, "widget-rescue-replaces-360")
     # The visitor answers the message they see: the chat starts from the coupon help.
     widget(page, "input").fill("Thanks, SORRY10 works")
     widget(page, "send").click()
