@@ -226,6 +226,13 @@ async def end_session(conn: AsyncConnection, session_id: str) -> None:
 
 # -- managing accounts ------------------------------------------------------------------
 
+async def is_disabled(conn: AsyncConnection, account_id: str) -> bool:
+    """Whether the account is disabled (or gone)."""
+    flag = (await conn.execute(select(accounts.c.disabled).where(
+        accounts.c.id == account_id))).scalar_one_or_none()
+    return flag is None or bool(flag)
+
+
 async def list_accounts(conn: AsyncConnection, workspace_id: str) -> list[Account]:
     """The accounts of a workspace, oldest first."""
     rows = await conn.execute(select(accounts).where(accounts.c.workspace_id == workspace_id)

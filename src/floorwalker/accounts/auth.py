@@ -174,6 +174,11 @@ async def socket_problem(svc: Services, opened: Session,
     """Why a socket opened with ``opened`` must close now (close code, reason), or None."""
     async with svc.engine.connect() as conn:
         now_ = await actions.session_by_id(conn, opened.id, time.time(), touch=False)
+        # The periodic check can see a change before the account's nudge arrives: name
+        # a disabled account as such either way.
+        if now_ is None and reason is None and await actions.is_disabled(conn,
+                                                                        opened.account.id):
+            reason = "account disabled"
     if now_ is None:
         return SESSION_ENDED, reason or "session ended; log in again"
     was, is_ = opened.account, now_.account

@@ -351,6 +351,7 @@ async def agent_socket(ws: WebSocket) -> None:
         return
     token, subprotocol = _socket_token(ws)
     account_id = agent_id = None
+    session_watch: _SessionWatch | None = None
     if token is not None:
         # A script: it acts as its token, by the token's name; it cannot pick an agent.
         async with svc.engine.connect() as db:
@@ -370,8 +371,13 @@ async def agent_socket(ws: WebSocket) -> None:
         workspace_id, name = account.workspace_id, account.name
         author_id = account.agent_id or account.id
         account_id, agent_id = account.id, account.agent_id
-        watch = _session_watch(svc, session)
-    await ws.accept(subprotocol=subprotocol)
+        watch = session_watch = _SessionWatch(svc, session)
+    try:
+        await ws.accept(subprotocol=subprotocol)
+    except BaseException:
+        if session_watch is not None:
+            session_watch.close()
+        raise
     viewer = service.Viewer(workspace_id=workspace_id, kind="agent", name=name,
                             author_id=author_id)
     conn = Connection(ws, svc, viewer)
@@ -395,6 +401,8 @@ async def agent_socket(ws: WebSocket) -> None:
         await conn.run()
     finally:
         svc.metrics.sockets.labels("agent").dec()
+        if session_watch is not None:
+            session_watch.close()
         if agent_id is not None:
             await svc.desk.agent_disconnected(workspace_id, agent_id)
 
@@ -431,6 +439,9 @@ def _socket_token(ws: WebSocket) -> tuple[str | None, str | None]:
     return None, None
 
 
+NUDGE_GRACE_SECONDS = 0.5
+
+
 async def _changes_or_timeout(svc: Services, sub: Subscription) -> str | None:
     """The reason of the next nudge on ``sub``, or None after the check interval."""
     try:
@@ -440,22 +451,42 @@ async def _changes_or_timeout(svc: Services, sub: Subscription) -> str | None:
         return None
 
 
-def _session_watch(svc: Services, session: Session) -> Watch:
+class _SessionWatch:
     """Close a console's socket once its session ends or its role changes: at once when
     the account is told (logout, disable, password), otherwise at the next check."""
-    from floorwalker.accounts import auth
 
-    async def watch() -> None:
-        sub = svc.bus.subscribe([auth.sockets_channel(session.account.id)])
+    def __init__(self, svc: Services, session: Session) -> None:
+        from floorwalker.accounts import auth
+        self.svc = svc
+        self.session = session
+        # Subscribed now, before the socket's welcome: a nudge sent right after it must
+        # not fall between the welcome and the watch task's first step.
+        self.sub = svc.bus.subscribe([auth.sockets_channel(session.account.id)])
+
+    def close(self) -> None:
+        """Stop hearing nudges (idempotent)."""
+        self.sub.close()
+
+    async def __call__(self) -> None:
+        from floorwalker.accounts import auth
+        svc, session, sub = self.svc, self.session, self.sub
         try:
+            last: str | None = None  # the latest nudge's reason: why a check may fail
             while True:
                 reason = await _changes_or_timeout(svc, sub)
-                problem = await auth.socket_problem(svc, session, reason)
+                last = reason or last
+                problem = await auth.socket_problem(svc, session, reason or last)
+                if problem is not None and last is None:
+                    # The periodic check saw the change first; the nudge that says why
+                    # (logged out, disabled...) follows its commit within moments.
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(NUDGE_GRACE_SECONDS):
+                            last = (await sub.queue.get()).decode()
+                            problem = await auth.socket_problem(svc, session, last)
                 if problem is not None:
                     raise _Close(*problem)
         finally:
-            sub.close()
-    return watch
+            self.close()
 
 
 def _token_watch(svc: Services, token: str, workspace_id: str) -> Watch:
