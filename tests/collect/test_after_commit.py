@@ -79,3 +79,34 @@ async def test_stopping_runs_what_is_queued(server: Server, client: httpx.AsyncC
     await pipeline.stop()  # the app's shutdown: nothing that followed a commit is dropped
     assert sum(done) == 3
     await pipeline.start()
+
+
+async def test_work_that_is_cancelled_does_not_stop_the_queue(server: Server) -> None:
+    queue = server.services.pipeline.after_commit
+    ran: list[str] = []
+
+    async def cancelled() -> None:
+        never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        never.cancel()  # e.g. a socket's future, cancelled at shutdown
+        await never
+
+    async def after() -> None:
+        ran.append("after")
+
+    await queue.submit(cancelled)
+    await asyncio.wait_for(queue.submit_and_wait(after), 10)
+    assert ran == ["after"]
+
+
+async def test_stopping_does_not_wait_forever_for_stuck_work() -> None:
+    from floorwalker.store.aftercommit import AfterCommit
+    queue = AfterCommit()
+    queue.start()
+    gate = asyncio.Event()
+
+    async def stuck() -> None:
+        await gate.wait()
+
+    await queue.submit(stuck)
+    await asyncio.wait_for(queue.stop(patience=0.2), 10)  # logs what it left behind
+    gate.set()

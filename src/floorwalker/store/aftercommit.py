@@ -34,11 +34,16 @@ class AfterCommit:
         if self._task is None:
             self._task = asyncio.create_task(self._drain(), name="floorwalker-after-commit")
 
-    async def stop(self) -> None:
-        """Run what is queued, then stop."""
+    async def stop(self, patience: float = 30.0) -> None:
+        """Run what is queued (waiting at most ``patience`` seconds), then stop."""
         if self._task is None:
             return
-        await self.idle()
+        try:
+            async with asyncio.timeout(patience):
+                await self.idle()
+        except TimeoutError:
+            log.error("after-commit work did not finish before shutdown",
+                      waiting=self._queue.qsize())
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -75,6 +80,13 @@ class AfterCommit:
             work, done = await self._queue.get()
             try:
                 await self._run(work)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # we are being stopped
+                # The work itself was cancelled (a future it awaited): the queue goes on,
+                # or everything behind it, and whoever waits for it, would wait forever.
+                log.warning("after-commit work was cancelled")
             finally:
                 if done is not None and not done.done():
                     done.set_result(None)
