@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from floorwalker.ops.bodies import MAX_JSON_DEPTH
 from floorwalker.tenancy.keys import user_hash
 from tests.conftest import Server, Tenant
 
@@ -364,7 +365,7 @@ def compress(body: bytes, how: str) -> bytes:
 @given(data=st.data(), how=st.sampled_from(["gzip", "deflate", "deflate-raw", "gzip-cut",
                                             "identity"]),
        header=st.sampled_from(["gzip", "deflate", "identity", "x-gzip", "br", "", None]),
-       nesting=st.one_of(st.none(), st.integers(90, 600)))
+       nesting=st.one_of(st.none(), st.integers(MAX_JSON_DEPTH + 1, 600)))
 async def test_compressed_and_deeply_nested_bodies_get_a_clean_answer(
         client: httpx.AsyncClient, alice: Tenant, data: st.DataObject, how: str,
         header: str | None, nesting: int | None) -> None:
