@@ -347,7 +347,9 @@ class Pipeline:
     async def start(self) -> None:
         """Start the writer task."""
         if self._task is None:
-            self.after_commit.start()
+            # The after-commit queue runs its work inline for now (as the writer always
+            # did): with its own task, shutdown hung intermittently in the test suite,
+            # which is not understood yet (issue 10). Start it here once that is fixed.
             self._task = asyncio.create_task(self._run(), name="floorwalker-writer")
 
     async def stop(self) -> None:
