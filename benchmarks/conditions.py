@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import rule_engine  # type: ignore[import-untyped]
 from json_logic import jsonLogic  # type: ignore[import-untyped]
 
-from floorwalker.collect.incoming import Incoming
+from floorwalker.events import Incoming
 from floorwalker.profiles.model import Cart, CartItem, Profile, Purchase, Session
 from floorwalker.rules.conditions import compile_condition
 from floorwalker.rules.conditions.derived import engagement_score

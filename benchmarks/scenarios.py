@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import msgspec
 
-from floorwalker.collect.incoming import Incoming
+from floorwalker.events import Incoming
 from floorwalker.profiles.apply import apply_event
 from floorwalker.profiles.model import Profile, Purchase
 from floorwalker.rules.context import EvalContext

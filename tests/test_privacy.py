@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from floorwalker.ops.retention import purge
+from floorwalker.profiles.retention import purge
 from floorwalker.store.engine import make_engine
 from floorwalker.tenancy.keys import user_hash
 from tests.conftest import Server, Tenant

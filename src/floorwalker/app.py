@@ -20,7 +20,7 @@ from floorwalker.admin import api as admin_api
 from floorwalker.admin import lookups as lookups_api
 from floorwalker.bus import MemoryBus
 from floorwalker.chat import api as chat_api
-from floorwalker.chat import canned as chat_canned
+from floorwalker.chat import canned_api as chat_canned
 from floorwalker.chat import protocol as chat_protocol
 from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
@@ -30,9 +30,8 @@ from floorwalker.chat.ws import decision_frames
 from floorwalker.collect import api as collect_api
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.limits import Limits
-from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
-from floorwalker.collect.pipeline import Committed, Pipeline, fire_timers
+from floorwalker.collect.pipeline import Committed, Pipeline
 from floorwalker.config import Settings
 from floorwalker.console import api as console_api
 from floorwalker.console import routes as console_routes
@@ -46,11 +45,13 @@ from floorwalker.ops import routes as ops_routes
 from floorwalker.ops.logging import RequestIdMiddleware, install_log_redaction
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
-from floorwalker.ops.retention import RetentionTask
 from floorwalker.profiles import api as profiles_api
+from floorwalker.profiles.retention import RetentionTask
 from floorwalker.rules import api as rules_api
 from floorwalker.rules import preview as rules_preview
-from floorwalker.rules.runtime import Rules, TimerLoop
+from floorwalker.rules.lookups import LookupStore
+from floorwalker.rules.runtime import Rules
+from floorwalker.rules.timers import TimerLoop, fire_timers
 from floorwalker.services import Services
 from floorwalker.store.engine import make_engine
 from floorwalker.tenancy.directory import Directory
@@ -217,7 +218,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         svc.pipeline.listeners.append(surveys)
         svc.pipeline.listeners.append(svc.live.committed)  # last: the others are quicker
-        timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.pipeline, rows))
+        timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.rules, svc.pipeline, rows))
         app.state.timers = timer_loop
         if settings.timers_enabled:
             timer_loop.start()

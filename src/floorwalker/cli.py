@@ -251,7 +251,7 @@ def lookup_import(path: Path, workspace: Annotated[str, typer.Option(help="Works
                   key: Annotated[str | None, typer.Option(
                       help="Key column (default: the first)")] = None) -> None:
     """Replace a lookup table with a CSV file, with a progress bar."""
-    from floorwalker.collect import lookups
+    from floorwalker.rules import lookups
     if not path.is_file():
         console.print(f"[red]No such file:[/red] {path}")
         raise typer.Exit(2)
@@ -286,7 +286,7 @@ def lookup_import(path: Path, workspace: Annotated[str, typer.Option(help="Works
 @retention_app.command("run")
 def retention_run() -> None:
     """Delete events older than the retention period now."""
-    from floorwalker.ops.retention import purge
+    from floorwalker.profiles.retention import purge
     from floorwalker.store.engine import make_engine
     settings = _settings()
 

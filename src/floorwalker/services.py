@@ -11,7 +11,6 @@ from floorwalker.bus import Bus
 from floorwalker.chat.desk import Desk
 from floorwalker.chat.sockets import VisitorSockets
 from floorwalker.collect.enrich import GeoLocator
-from floorwalker.collect.lookups import LookupStore
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
@@ -19,6 +18,7 @@ from floorwalker.console.alerts import Alerts
 from floorwalker.console.live import LiveVisitors
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
+from floorwalker.rules.lookups import LookupStore
 from floorwalker.rules.runtime import Rules
 from floorwalker.tenancy.directory import Directory
 

@@ -11,9 +11,9 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import select, update
 
 from floorwalker.accounts import actions, passwords
-from floorwalker.accounts.tables import accounts
 from floorwalker.config import Settings
 from floorwalker.store.engine import make_engine
+from floorwalker.store.tables import accounts
 from tests.accounts.conftest import Console, Person, console_app, invite_directly
 from tests.conftest import Tenant
 

@@ -18,9 +18,9 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
 from floorwalker.app import create_app
-from floorwalker.collect.pipeline import CHECKPOINT_EVERY_SECONDS
 from floorwalker.config import Settings
 from floorwalker.store.engine import make_engine
+from floorwalker.store.sqlite_writer import CHECKPOINT_EVERY_SECONDS
 from tests.conftest import Server, Tenant, make_tenant
 from tests.helpers import call, profile, send, timeline
 

@@ -14,9 +14,9 @@ from sqlalchemy import update
 from starlette.websockets import WebSocketDisconnect
 
 from floorwalker.accounts import actions
-from floorwalker.accounts.tables import accounts
 from floorwalker.config import Settings
 from floorwalker.store.engine import make_engine
+from floorwalker.store.tables import accounts
 from tests.console.conftest import PASSWORD, Desk, Person, until
 
 

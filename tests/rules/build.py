@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from floorwalker.collect.incoming import Incoming
+from floorwalker.events import Incoming
 from floorwalker.profiles.model import Cart, CartItem, PageRef, Profile, Purchase, Session
 from floorwalker.rules.conditions import compile_condition
 from floorwalker.rules.context import EvalContext, StaffingView

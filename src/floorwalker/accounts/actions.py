@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.accounts.model import ROLES, Account, Role, Session
-from floorwalker.accounts.tables import account_invitations, account_sessions, accounts
 from floorwalker.errors import ApiError, not_found
 from floorwalker.rules import store
 from floorwalker.rules.model import Agent
-from floorwalker.store.tables import agents, workspaces
+from floorwalker.store.tables import (
+    account_invitations,
+    account_sessions,
+    accounts,
+    agents,
+    workspaces,
+)
 from floorwalker.tenancy.keys import digest, new_id
 
 SESSION_IDLE_SECONDS = 12 * 3600.0  # a console left alone this long logs out
@@ -259,3 +265,16 @@ async def workspace_slug(conn: AsyncConnection, workspace_id: str) -> str:
     """The slug of a workspace."""
     return str((await conn.execute(select(workspaces.c.slug).where(
         workspaces.c.id == workspace_id))).scalar_one())
+
+
+async def update_preferences(engine: AsyncEngine, account_id: str,
+                             change: Callable[[str | None], str]) -> str:
+    """Replace an account's console preferences (a JSON document) by ``change`` of the
+    stored ones, in one transaction; returns the new document."""
+    async with engine.begin() as conn:
+        raw = (await conn.execute(select(accounts.c.preferences).where(
+            accounts.c.id == account_id).with_for_update())).scalar()
+        doc = change(raw)
+        await conn.execute(update(accounts).where(accounts.c.id == account_id).values(
+            preferences=doc))
+    return doc

@@ -10,8 +10,6 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from floorwalker.accounts import actions
 from floorwalker.accounts.auth import (
-    AdminCaller,
-    admin_caller,
     clear_session_cookie,
     current_session,
     recheck_sockets,
@@ -19,6 +17,7 @@ from floorwalker.accounts.auth import (
 )
 from floorwalker.accounts.model import AcceptIn, Account, InvitationIn, LoginIn, PasswordIn, Session
 from floorwalker.accounts.passwords import check_policy, hash_password, verify_password
+from floorwalker.admin.auth import AdminCaller, admin_caller
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import client_ip, read_body
 from floorwalker.ops.ratelimit import RateLimiter

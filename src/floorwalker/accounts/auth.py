@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
@@ -106,26 +105,6 @@ def to_principal(account: Account) -> Principal:
     """The admin API's principal for an account: kind ``admin_session`` or ``agent_session``
     (admin/auth.py decides which routes accept which)."""
     return Principal(account.workspace_id, f"{account.role}_session")
-
-
-@dataclass(frozen=True, slots=True)
-class AdminCaller:
-    """An admin of one workspace: a logged-in admin account, or a workspace admin token."""
-
-    workspace_id: str
-    account: Account | None  # None: a bearer token
-
-
-async def admin_caller(request: Request) -> AdminCaller:
-    """A bearer token when one is sent (cookies are then ignored), else an admin session."""
-    if request.headers.get("authorization"):
-        # Imported here: admin/auth.py will import this module to accept sessions.
-        from floorwalker.admin.auth import admin_principal
-        who = await admin_principal(request)
-        assert who.workspace_id is not None
-        return AdminCaller(who.workspace_id, None)
-    account = await require_role("admin")(request)
-    return AdminCaller(account.workspace_id, account)
 
 
 def _same_origin(ws: WebSocket) -> bool:

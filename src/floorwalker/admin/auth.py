@@ -7,6 +7,8 @@ sessions may do what admin tokens do; agent sessions only read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
 from fastapi.security import HTTPBearer
 
@@ -14,8 +16,10 @@ from floorwalker.accounts.auth import (
     SAFE_METHODS,
     SESSION_COOKIE,
     current_account,
+    require_role,
     to_principal,
 )
+from floorwalker.accounts.model import Account
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import bearer, client_ip
 from floorwalker.services import services
@@ -69,3 +73,20 @@ async def admin_principal(request: Request) -> Principal:
         raise ApiError(403, "admin_token_required", "This route needs an admin token.")
     return who
 
+
+@dataclass(frozen=True, slots=True)
+class AdminCaller:
+    """An admin of one workspace: a logged-in admin account, or a workspace admin token."""
+
+    workspace_id: str
+    account: Account | None  # None: a bearer token
+
+
+async def admin_caller(request: Request) -> AdminCaller:
+    """A bearer token when one is sent (cookies are then ignored), else an admin session."""
+    if request.headers.get("authorization"):
+        who = await admin_principal(request)
+        assert who.workspace_id is not None
+        return AdminCaller(who.workspace_id, None)
+    account = await require_role("admin")(request)
+    return AdminCaller(account.workspace_id, account)

@@ -8,10 +8,10 @@ import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 
 from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
-from floorwalker.collect import lookups
 from floorwalker.errors import ApiError, not_found
 from floorwalker.ops.bodies import check_json_depth
 from floorwalker.ops.http import read_body
+from floorwalker.rules import lookups
 from floorwalker.services import services
 from floorwalker.tenancy.directory import Principal
 

@@ -18,8 +18,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker.admin.auth import bearer_scheme
+from floorwalker.chat import actions, service
 from floorwalker.chat import protocol as p
-from floorwalker.chat import service
 from floorwalker.chat.desk import summaries
 from floorwalker.console.caller import Staff, agent_of, staff
 from floorwalker.errors import ApiError
@@ -281,7 +281,7 @@ class MessageIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     text: str
     internal: bool = False
-    client_id: str | None = None
+    client_id: p.Id | None = None
 
 
 def _viewer(caller: Staff) -> service.Viewer:
@@ -299,12 +299,7 @@ async def post_message(conversation_id: str, request: Request, caller: Caller) -
     await _one(svc, caller, conversation_id)
     frame = p.SendMessage(client_id=body.client_id or uuid.uuid4().hex, text=body.text,
                           conversation_id=conversation_id, internal=body.internal)
-    viewer = _viewer(caller)
-    async with svc.engine.begin() as conn:
-        joined = await svc.desk.before_post(conn, viewer, frame, caller.agent_id)
-        posted = await service.post_message(conn, viewer, frame)
-    await svc.desk.publish(joined)  # "Sam joined the chat" comes before Sam's words
-    await service.publish(svc.bus, posted.frames)
+    posted = await actions.post_message(svc, _viewer(caller), frame, agent_id=caller.agent_id)
     return msgspec.json.decode(posted.ack)
 
 
@@ -321,10 +316,8 @@ async def claim(conversation_id: str, request: Request, caller: Caller) -> Any:
     """The caller becomes its agent."""
     agent_id = agent_of(caller)
     svc = services(request)
-    rs, row = await _one(svc, caller, conversation_id)
-    async with svc.engine.begin() as conn:
-        changes = await svc.desk.router.claim(conn, rs, row.id, agent_id)
-    await svc.desk.publish(changes)
+    _rs, row = await _one(svc, caller, conversation_id)
+    await actions.claim(svc, caller.workspace_id, row.id, agent_id)
     return await _summary(svc, caller, conversation_id)
 
 
@@ -344,23 +337,18 @@ async def transfer(conversation_id: str, request: Request, caller: Caller) -> An
                           "invalid_transfer")
     if len(body.note) > p.MAX_TEXT or "\x00" in body.note:
         raise ApiError(422, "invalid_transfer", f"note is at most {p.MAX_TEXT} characters.")
-    rs, row = await _one(svc, caller, conversation_id)
-    async with svc.engine.begin() as conn:
-        changes = await svc.desk.router.transfer(
-            conn, rs, row.id, by=caller.name, agent_id=body.agent_id,
-            department=body.department, note=body.note.strip())
-    await svc.desk.publish(changes)
-    if row.assigned_agent_id:
-        await svc.desk.drain(caller.workspace_id, row.assigned_agent_id)
+    _rs, row = await _one(svc, caller, conversation_id)
+    await actions.transfer(svc, caller.workspace_id, row.id, by=caller.name,
+                           agent_id=body.agent_id, department=body.department,
+                           note=body.note.strip(), previous_agent=row.assigned_agent_id)
     return await _summary(svc, caller, conversation_id)
 
 
 @router.post("/{conversation_id}/close", summary="Close a conversation")
 async def close(conversation_id: str, request: Request, caller: Caller) -> Any:
     """A new visitor message reopens it."""
-    from floorwalker.chat.ws import close as close_conversation
     svc = services(request)
     await _one(svc, caller, conversation_id)
-    await close_conversation(svc, _viewer(caller), conversation_id)
+    await actions.close(svc, _viewer(caller), conversation_id)
     return await _summary(svc, caller, conversation_id)
 

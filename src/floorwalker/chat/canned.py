@@ -1,41 +1,21 @@
-"""``/api/canned-replies``: saved answers with personalisation (docs/console-api.md)."""
+"""Canned replies: saved answers with personalisation. The table's writes live here; the
+API is `chat/canned_api.py` (docs/console-api.md)."""
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
-from fastapi import APIRouter, Depends, Request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from floorwalker.admin.auth import bearer_scheme
-from floorwalker.chat import protocol as p
-from floorwalker.console.caller import Staff, admin_staff, staff
-from floorwalker.console.live import visitor_name
-from floorwalker.engage.render import RENDERER
-from floorwalker.engage.templates import TemplateError
 from floorwalker.errors import ApiError
-from floorwalker.ops.http import read_body
-from floorwalker.profiles.model import PROFILE_DECODER
-from floorwalker.rules.validate import decode_checked
-from floorwalker.services import services
-from floorwalker.store.tables import canned_replies, conversations, visitors
+from floorwalker.store.tables import canned_replies
 
-router = APIRouter(prefix="/api/canned-replies", tags=["conversations"],
-                   dependencies=[Depends(bearer_scheme)])
-Caller = Annotated[Staff, Depends(staff)]
-Admin = Annotated[Staff, Depends(admin_staff)]
-MAX_BODY = 32 * 1024
 MAX_REPLIES = 1000
-SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-SAMPLE = {"visitor": {"first_name": "Ann", "name": "Ann Example", "email": "ann@example.com",
-                      "city": "Paris", "country": "FR", "language": "en"},
-          "agent": {"name": "Sam"}, "conversation": {"department": "sales",
-                                                     "scenario": "cart_rescue"}}
 
 
 class CannedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -45,62 +25,6 @@ class CannedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: str
     text: str
     department: str | None = None
-
-
-def _view(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "shortcut": row.shortcut, "title": row.title, "text": row.text,
-            "department": row.department, "created_at": row.created_at}
-
-
-async def _checked(request: Request) -> CannedIn:
-    body: CannedIn = decode_checked(await read_body(request, MAX_BODY), CannedIn,
-                                    lambda _v: [], "invalid_canned_reply")
-    problems = []
-    if not SHORTCUT.match(body.shortcut):
-        problems.append({"path": "$.shortcut",
-                         "problem": "1-64 of a-z, 0-9, '-' and '_', starting with a letter "
-                                    "or digit"})
-    if not body.title.strip() or len(body.title) > 200 or "\x00" in body.title:
-        problems.append({"path": "$.title", "problem": "1-200 characters"})
-    if not body.text.strip() or len(body.text) > p.MAX_TEXT or "\x00" in body.text:
-        problems.append({"path": "$.text", "problem": f"1-{p.MAX_TEXT} characters"})
-    else:
-        try:
-            RENDERER.render(body.text, SAMPLE, strict=True)
-        except TemplateError as exc:
-            problems.append({"path": "$.text", "problem": str(exc)[:300]})
-    if body.department is not None and len(body.department) > 64:
-        problems.append({"path": "$.department", "problem": "at most 64 characters"})
-    if problems:
-        raise ApiError(422, "invalid_canned_reply",
-                       f"{problems[0]['path']}: {problems[0]['problem']}", problems)
-    return body
-
-
-@router.get("", summary="Canned replies (everyone)")
-async def list_replies(request: Request, caller: Caller) -> Any:
-    """Every canned reply of the workspace, by shortcut."""
-    async with services(request).engine.connect() as conn:
-        rows = await conn.execute(select(canned_replies).where(
-            canned_replies.c.workspace_id == caller.workspace_id)
-            .order_by(canned_replies.c.shortcut).limit(MAX_REPLIES))
-        return [_view(r) for r in rows]
-
-
-@router.post("", status_code=201, summary="Add a canned reply (admin)")
-async def create_reply(request: Request, caller: Admin) -> Any:
-    """The text is a template (checked now: a broken one is 422)."""
-    body = await _checked(request)
-    row = _Row(id="cr_" + secrets.token_hex(8), workspace_id=caller.workspace_id,
-               shortcut=body.shortcut, title=body.title.strip(), text=body.text,
-               department=body.department, created_at=time.time())
-    try:
-        async with services(request).engine.begin() as conn:
-            await conn.execute(canned_replies.insert().values(**msgspec.structs.asdict(row)))
-    except IntegrityError:
-        raise ApiError(409, "shortcut_taken",
-                       f"The shortcut {body.shortcut!r} is already used.") from None
-    return _view(row)
 
 
 class _Row(msgspec.Struct, kw_only=True):
@@ -113,15 +37,55 @@ class _Row(msgspec.Struct, kw_only=True):
     created_at: float
 
 
-@router.put("/{reply_id}", summary="Replace a canned reply (admin)")
-async def replace_reply(reply_id: str, request: Request, caller: Admin) -> Any:
-    """Same checks as creating one."""
-    body = await _checked(request)
+def view(row: Any) -> dict[str, Any]:
+    """A canned reply as the API shows it."""
+    return {"id": row.id, "shortcut": row.shortcut, "title": row.title, "text": row.text,
+            "department": row.department, "created_at": row.created_at}
+
+
+def _taken(shortcut: str) -> ApiError:
+    return ApiError(409, "shortcut_taken", f"The shortcut {shortcut!r} is already used.")
+
+
+async def all_replies(conn: AsyncConnection, workspace_id: str) -> list[dict[str, Any]]:
+    """Every canned reply of the workspace, by shortcut."""
+    rows = await conn.execute(select(canned_replies).where(
+        canned_replies.c.workspace_id == workspace_id)
+        .order_by(canned_replies.c.shortcut).limit(MAX_REPLIES))
+    return [view(r) for r in rows]
+
+
+async def get_reply(conn: AsyncConnection, workspace_id: str, reply_id: str) -> Any:
+    """One reply of the workspace; 404 otherwise."""
+    reply = (await conn.execute(select(canned_replies).where(
+        canned_replies.c.id == reply_id[:40],
+        canned_replies.c.workspace_id == workspace_id))).first()
+    if reply is None:
+        raise ApiError(404, "not_found", "No such canned reply.")
+    return reply
+
+
+async def create(engine: AsyncEngine, workspace_id: str, body: CannedIn) -> dict[str, Any]:
+    """Add a reply (checked by the caller); 409 when its shortcut is taken."""
+    row = _Row(id="cr_" + secrets.token_hex(8), workspace_id=workspace_id,
+               shortcut=body.shortcut, title=body.title.strip(), text=body.text,
+               department=body.department, created_at=time.time())
     try:
-        async with services(request).engine.begin() as conn:
+        async with engine.begin() as conn:
+            await conn.execute(canned_replies.insert().values(**msgspec.structs.asdict(row)))
+    except IntegrityError:
+        raise _taken(body.shortcut) from None
+    return view(row)
+
+
+async def replace(engine: AsyncEngine, workspace_id: str, reply_id: str,
+                  body: CannedIn) -> dict[str, Any]:
+    """Replace a reply; 404 when it is not the workspace's, 409 when the shortcut is taken."""
+    try:
+        async with engine.begin() as conn:
             result = await conn.execute(update(canned_replies).where(
                 canned_replies.c.id == reply_id[:40],
-                canned_replies.c.workspace_id == caller.workspace_id).values(
+                canned_replies.c.workspace_id == workspace_id).values(
                 shortcut=body.shortcut, title=body.title.strip(), text=body.text,
                 department=body.department))
             if not result.rowcount:
@@ -129,62 +93,15 @@ async def replace_reply(reply_id: str, request: Request, caller: Admin) -> Any:
             row = (await conn.execute(select(canned_replies).where(
                 canned_replies.c.id == reply_id))).first()
     except IntegrityError:
-        raise ApiError(409, "shortcut_taken",
-                       f"The shortcut {body.shortcut!r} is already used.") from None
-    return _view(row)
+        raise _taken(body.shortcut) from None
+    return view(row)
 
 
-@router.delete("/{reply_id}", summary="Delete a canned reply (admin)")
-async def delete_reply(reply_id: str, request: Request, caller: Admin) -> Any:
-    """Gone for everyone."""
-    async with services(request).engine.begin() as conn:
+async def remove(engine: AsyncEngine, workspace_id: str, reply_id: str) -> None:
+    """Delete a reply; 404 when it is not the workspace's."""
+    async with engine.begin() as conn:
         result = await conn.execute(delete(canned_replies).where(
             canned_replies.c.id == reply_id[:40],
-            canned_replies.c.workspace_id == caller.workspace_id))
+            canned_replies.c.workspace_id == workspace_id))
     if not result.rowcount:
         raise ApiError(404, "not_found", "No such canned reply.")
-    return {"deleted": reply_id}
-
-
-class RenderIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """``POST /api/canned-replies/{id}/render``."""
-
-    conversation_id: str
-
-
-@router.post("/{reply_id}/render", summary="A canned reply, personalised for a conversation")
-async def render_reply(reply_id: str, request: Request, caller: Caller) -> Any:
-    """``visitor.*`` (first_name, name, email, city, country, language), ``agent.name`` and
-    ``conversation.*`` (department, scenario) are filled in."""
-    svc = services(request)
-    body = decode_checked(await read_body(request, MAX_BODY), RenderIn, lambda _v: [],
-                          "invalid_request")
-    async with svc.engine.connect() as conn:
-        reply = (await conn.execute(select(canned_replies).where(
-            canned_replies.c.id == reply_id[:40],
-            canned_replies.c.workspace_id == caller.workspace_id))).first()
-        if reply is None:
-            raise ApiError(404, "not_found", "No such canned reply.")
-        conv = (await conn.execute(select(conversations).where(
-            conversations.c.id == body.conversation_id[:40],
-            conversations.c.workspace_id == caller.workspace_id))).first()
-        if conv is None:
-            raise ApiError(404, "not_found", "No such conversation.")
-        doc = (await conn.execute(select(visitors.c.profile).where(
-            visitors.c.id == conv.visitor_id))).scalar()
-    visitor: dict[str, Any] = {}
-    if doc:
-        # The agent reads the result: the workspace's sensitive attributes stay out.
-        hidden = (await svc.rules.cache.get(caller.workspace_id)).sensitive
-        profile = PROFILE_DECODER.decode(doc)
-        attrs = {k: v for k, v in profile.attributes.items() if k not in hidden}
-        name = visitor_name(profile, hidden)
-        first = attrs.get("first_name") or (name.split()[0] if name else None)
-        visitor = {"first_name": first, "name": name, "email": attrs.get("email"),
-                   "city": (profile.geo or {}).get("city"),
-                   "country": (profile.geo or {}).get("country"),
-                   "language": profile.language}
-    names = {"visitor": {k: v for k, v in visitor.items() if v is not None},
-             "agent": {"name": caller.name},
-             "conversation": {"department": conv.department, "scenario": conv.scenario_key}}
-    return {"text": RENDERER.render_safe(reply.text, names, fallback=reply.text)}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 PROTOCOL_VERSION = 1
 MAX_TEXT = 5000
 MAX_FRAME_BYTES = 64 * 1024
+
+
+# An id a client sends (conversation, decision, its own message id): any text but NUL,
+# which PostgreSQL cannot store or compare (``invalid_frame``, never a dropped socket).
+Id = Annotated[str, msgspec.Meta(pattern=r"^[^\x00]*$")]
 
 
 class _Frame(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
@@ -18,10 +23,10 @@ class _Frame(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
 class SendMessage(_Frame, tag="message", frozen=True):
     """A visitor's or an agent's message."""
 
-    client_id: str
+    client_id: Id
     text: str
-    conversation_id: str | None = None
-    decision_id: str | None = None
+    conversation_id: Id | None = None
+    decision_id: Id | None = None
     internal: bool = False
     # The pre-chat form's answers (field key -> text), kept on a conversation it starts.
     # Any values here so that a bad one gets ``invalid_form`` with the client_id
@@ -32,34 +37,34 @@ class SendMessage(_Frame, tag="message", frozen=True):
 class Resume(_Frame, tag="resume", frozen=True):
     """Replay what was missed: conversation id -> last seq seen."""
 
-    conversations: dict[str, int]
+    conversations: dict[Id, int]
 
 
 class Typing(_Frame, tag="typing", frozen=True):
     """Typing indicator."""
 
-    conversation_id: str
+    conversation_id: Id
     on: bool = True
 
 
 class Read(_Frame, tag="read", frozen=True):
     """Read up to ``seq``."""
 
-    conversation_id: str
+    conversation_id: Id
     seq: int
 
 
 class DecisionResponse(_Frame, tag="decision_response", frozen=True):
     """Reaction to an invitation."""
 
-    decision_id: str
+    decision_id: Id
     response: str
 
 
 class Close(_Frame, tag="close", frozen=True):
     """An agent closes a conversation (a new visitor message reopens it)."""
 
-    conversation_id: str
+    conversation_id: Id
 
 
 class Ping(_Frame, tag="ping", frozen=True):

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from floorwalker.bus import Bus
 from floorwalker.chat import protocol as p
 from floorwalker.errors import ApiError
-from floorwalker.store.tables import conversations, decisions, events, messages, scenarios
+from floorwalker.rules import decisions as decision_rows
+from floorwalker.store.tables import conversations, events, messages, scenarios
 
 ENCODE = msgspec.json.Encoder()
 
@@ -272,9 +273,8 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
     context_doc: dict[str, Any] | None = None
     opening: list[tuple[str, str | None]] = []
     if decision_id:
-        dec = (await conn.execute(select(decisions).where(
-            decisions.c.id == decision_id, decisions.c.workspace_id == viewer.workspace_id,
-            decisions.c.visitor_id == viewer.visitor_id))).first()
+        dec = await decision_rows.find(conn, viewer.workspace_id, viewer.visitor_id,
+                                       decision_id)
         if dec is not None:
             scenario_key = dec.scenario_key
             payload = msgspec.json.decode(dec.payload) if dec.payload else {}
@@ -291,8 +291,8 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
                 scenarios.c.key == dec.scenario_key))).scalar()
             if definition:
                 department = msgspec.json.decode(definition).get("department")
-            await conn.execute(update(decisions).where(decisions.c.id == decision_id).values(
-                response="replied", responded_at=now))
+            await decision_rows.answer(conn, viewer.workspace_id, viewer.visitor_id,
+                                       decision_id, "replied", now)
     if form:
         context_doc = context_doc or {}
         context_doc["prechat"] = form
@@ -347,13 +347,10 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     if target is None and viewer.kind == "visitor":
         current = await open_conversation(conn, viewer)
         target = current.id if current is not None else None
-        if target is not None and frame.decision_id:
+        if target is not None and frame.decision_id and viewer.visitor_id:
             # Accepting an invitation while in a chat: it is answered, the chat goes on.
-            await conn.execute(update(decisions).where(
-                decisions.c.id == frame.decision_id,
-                decisions.c.workspace_id == viewer.workspace_id,
-                decisions.c.visitor_id == viewer.visitor_id).values(
-                response="replied", responded_at=now))
+            await decision_rows.answer(conn, viewer.workspace_id, viewer.visitor_id,
+                                       frame.decision_id, "replied", now)
     new_conv: dict[str, Any] | None = None
     rows: list[dict[str, Any]] = []
     reopened, previous_agent = False, None

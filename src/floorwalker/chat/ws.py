@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -13,17 +11,20 @@ import msgspec
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from floorwalker.accounts import auth
 from floorwalker.accounts.model import Session
 from floorwalker.bus import Subscription
+from floorwalker.chat import actions, service
 from floorwalker.chat import protocol as p
-from floorwalker.chat import service
 from floorwalker.chat.routing import agent_name
-from floorwalker.collect.incoming import Incoming
+from floorwalker.console.live import visitors_channel
+from floorwalker.engage import actions as engage_actions
 from floorwalker.errors import ApiError
 from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
 from floorwalker.ops.http import client_ip
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.profiles.queries import find_linked_visitor_id
+from floorwalker.rules.model import VISIBLE_ACTIONS
 from floorwalker.services import Services, services
 from floorwalker.tenancy.keys import user_hash_matches
 from floorwalker.tenancy.service import workspace_token
@@ -85,30 +86,6 @@ async def _visitor_viewer(ws: WebSocket, svc: Services) -> service.Viewer:
     ws.state.site_id = site.site_id
     ws.state.user_id = user_id if viewer.verified else None
     return viewer
-
-
-async def _ensure_visitor(svc: Services, ws: WebSocket, viewer: service.Viewer,
-                          decision_id: str | None) -> None:
-    """A conversation starts: record it on the timeline (which also creates the visitor)."""
-    now = time.time()
-    event = Incoming(type="track", name="chat_started", message_id=f"chat-{uuid.uuid4().hex}",
-                     workspace_id=viewer.workspace_id, site_id=ws.state.site_id,
-                     anonymous_id=viewer.anonymous_id, user_id=ws.state.user_id,
-                     properties={"decision_id": decision_id} if decision_id else {},
-                     ts=now, received_at=now, context={}, trusted=False)
-    result = await svc.pipeline.ingest([event])
-    if result.visitor_ids:
-        viewer.visitor_id = result.visitor_ids[0]
-
-
-async def _closed_event(svc: Services, row: Any) -> None:
-    """Put the end of the chat on the visitor's timeline (which ends "in a chat")."""
-    now = time.time()
-    await svc.pipeline.ingest([Incoming(
-        type="track", name="chat_closed", message_id=f"chat-closed-{row.id}-{int(now)}",
-        workspace_id=row.workspace_id, site_id="", anonymous_id=row.anonymous_id,
-        user_id=None, properties={"conversation_id": row.id}, ts=now, received_at=now,
-        context={})])
 
 
 class Connection:
@@ -206,29 +183,14 @@ class Connection:
             for data in replayed:
                 await self.send(data)
         elif isinstance(frame, p.Typing):
-            async with svc.engine.connect() as conn:
-                await service.get_conversation(conn, viewer, frame.conversation_id)
-            data = p.frame("typing", conversation_id=frame.conversation_id, on=frame.on,
-                           who=viewer.kind, name=viewer.name)
-            channel = (p.agents_channel(viewer.workspace_id) if viewer.kind == "visitor"
-                       else p.conversation_channel(frame.conversation_id))
-            await svc.bus.publish(channel, data)
+            await actions.typing(svc, viewer, frame)
         elif isinstance(frame, p.Read):
-            joined = None
-            async with svc.engine.begin() as conn:
-                data = await service.mark_read(conn, viewer, frame)
-                if self.agent_id is not None:  # the assigned agent opened the chat
-                    rs = await svc.desk.rules(viewer.workspace_id)
-                    joined = await svc.desk.router.join(conn, rs, frame.conversation_id,
-                                                        self.agent_id)
-            await svc.bus.publish(p.agents_channel(viewer.workspace_id), data)
-            await svc.bus.publish(p.conversation_channel(frame.conversation_id), data)
-            if joined is not None:
-                await svc.desk.publish(joined)
+            # The assigned agent opening the chat joins it.
+            await actions.mark_read(svc, viewer, frame, self.agent_id)
         elif isinstance(frame, p.DecisionResponse):
             await self._decision_response(frame)
         elif isinstance(frame, p.Close):
-            await close(svc, viewer, frame.conversation_id)
+            await actions.close(svc, viewer, frame.conversation_id)
         elif isinstance(frame, p.Status):
             if viewer.kind != "agent" or self.agent_id is None:
                 raise ApiError(409, "not_an_agent", "Only an agent account has a status.")
@@ -255,42 +217,25 @@ class Connection:
             async with svc.engine.connect() as conn:
                 starts = await service.starts_conversation(conn, viewer, frame, per_hour)
             if starts:
-                await _ensure_visitor(svc, self.ws, viewer, frame.decision_id)
-        async with svc.engine.begin() as conn:
-            joined = await svc.desk.before_post(conn, viewer, frame, self.agent_id)
-            posted = await service.post_message(conn, viewer, frame, new_per_hour=per_hour)
-            routed = await svc.desk.after_post(conn, viewer, posted)
-        # Committed: acknowledge, then publish.
-        if viewer.kind == "visitor":
+                await actions.chat_started(svc, viewer, self.ws.state.site_id,
+                                           self.ws.state.user_id, frame.decision_id)
+        await actions.post_message(svc, viewer, frame, agent_id=self.agent_id,
+                                   new_per_hour=per_hour, answer=self._acknowledge)
+
+    async def _acknowledge(self, posted: service.Posted) -> None:
+        """Committed: the sender hears of it before anyone else does."""
+        if self.viewer.kind == "visitor":
             channel = p.conversation_channel(posted.conversation_id)
             if channel not in self.sub.channels:
                 self.sub.add(channel)
         if posted.new_conversation is not None:
             await self.send(p.frame("conversation", conversation=posted.new_conversation))
-            if frame.decision_id:
-                svc.rules.engine.outstanding.close(frame.decision_id)
         await self.send(posted.ack)
-        await svc.desk.publish(joined)  # "Sam joined the chat" comes before Sam's words
-        await svc.desk.publish(routed, posted.frames)
 
     async def _decision_response(self, frame: p.DecisionResponse) -> None:
-        from floorwalker.engage.api import record_response
-        await record_response(self.svc, self.viewer.workspace_id, self.viewer.visitor_id or "",
-                              frame.decision_id, frame.response)
-
-
-async def close(svc: Services, viewer: service.Viewer, conversation_id: str) -> Any:
-    """Close a conversation, tell everyone, and let its agent take the next one."""
-    async with svc.engine.begin() as conn:
-        row, frames = await service.close_conversation(conn, viewer, conversation_id)
-    await service.publish(svc.bus, frames)
-    await _closed_event(svc, row)
-    from floorwalker.chat.routing import Changes
-    await svc.desk.publish(Changes(viewer.workspace_id, {row.id},
-                                   agents={row.assigned_agent_id} if row.assigned_agent_id
-                                   else set()))
-    await svc.desk.closed(viewer.workspace_id, row.assigned_agent_id)
-    return row
+        await engage_actions.record_response(self.svc, self.viewer.workspace_id,
+                                             self.viewer.visitor_id or "",
+                                             frame.decision_id, frame.response)
 
 
 @router.websocket("/ws/visitor")
@@ -341,7 +286,6 @@ async def _serve_visitor(ws: WebSocket, svc: Services, viewer: service.Viewer) -
 async def agent_socket(ws: WebSocket) -> None:
     """The console's live connection: an account's session cookie, or a workspace admin
     token in the ``Authorization`` header or the ``Sec-WebSocket-Protocol`` offer."""
-    from floorwalker.accounts import auth
     svc = services(ws)
     refused = _agent_params_refused(ws)
     if refused is not None:
@@ -384,7 +328,6 @@ async def agent_socket(ws: WebSocket) -> None:
     conn.agent_id = agent_id
     conn.watch = watch
     conn.sub.add(p.agents_channel(workspace_id))
-    from floorwalker.console.live import visitors_channel
     conn.sub.add(visitors_channel(workspace_id))
     if account_id is not None:
         conn.sub.add(p.account_channel(account_id))
@@ -456,7 +399,6 @@ class _SessionWatch:
     the account is told (logout, disable, password), otherwise at the next check."""
 
     def __init__(self, svc: Services, session: Session) -> None:
-        from floorwalker.accounts import auth
         self.svc = svc
         self.session = session
         # Subscribed now, before the socket's welcome: a nudge sent right after it must
@@ -468,7 +410,6 @@ class _SessionWatch:
         self.sub.close()
 
     async def __call__(self) -> None:
-        from floorwalker.accounts import auth
         svc, session, sub = self.svc, self.session, self.sub
         try:
             last: str | None = None  # the latest nudge's reason: why a check may fail
@@ -503,7 +444,6 @@ def _token_watch(svc: Services, token: str, workspace_id: str) -> Watch:
 
 def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
     """Frames for freshly committed decisions: invitations to the visitor's browsers."""
-    from floorwalker.rules.model import VISIBLE_ACTIONS
     out: list[tuple[str, bytes]] = []
     for item in fired:
         action = item["action"]

@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse, Response
 
 from floorwalker.collect import model
 from floorwalker.collect.normalize import RequestInfo
-from floorwalker.collect.pipeline import StorageUnavailable
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import basic_user, client_ip, invalid_utf8_at, read_body
 from floorwalker.services import services
+from floorwalker.store.writer import StorageUnavailable
 from floorwalker.tenancy.directory import SiteKey
 
 router = APIRouter(prefix="/v1", tags=["tracking"])

@@ -17,10 +17,10 @@ from floorwalker.collect.enrich import (
     parse_user_agent,
     resolve_language,
 )
-from floorwalker.collect.incoming import Incoming
 from floorwalker.collect.limits import Limits, check_document
 from floorwalker.collect.urls import drop_unsafe_urls
 from floorwalker.errors import ApiError
+from floorwalker.events import Incoming
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.tenancy.directory import SiteKey
 from floorwalker.tenancy.keys import user_hash_matches

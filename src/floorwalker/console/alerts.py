@@ -19,10 +19,10 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from floorwalker.accounts.tables import accounts
 from floorwalker.bus import Bus
 from floorwalker.chat import protocol as p
 from floorwalker.rules.ruleset import RuleSet
+from floorwalker.store.tables import accounts
 
 ALERT_KINDS = ("watched_segment", "scenario_alert", "new_chat", "new_message")
 RuleSource = Callable[[str], Awaitable[RuleSet]]

@@ -10,21 +10,22 @@ from typing import Annotated, Any, Literal
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from floorwalker.accounts.tables import accounts
+from floorwalker.accounts import actions as account_actions
 from floorwalker.admin.auth import bearer_scheme
 from floorwalker.chat import protocol as p
 from floorwalker.chat.desk import summaries
 from floorwalker.console.alerts import ALERT_KINDS, PreferencesPatch, decode_preferences
 from floorwalker.console.caller import Staff, agent_of, staff
+from floorwalker.console.live import segment_chips, visitor_row
 from floorwalker.engage.actions import ManualInvitation, send_manual_invitation
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
 from floorwalker.profiles import queries, sensitive
 from floorwalker.rules.validate import decode_checked
 from floorwalker.services import Services, services
-from floorwalker.store.tables import conversations, decisions
+from floorwalker.store.tables import accounts, conversations, decisions
 
 router = APIRouter(prefix="/api", tags=["console"], dependencies=[Depends(bearer_scheme)])
 Caller = Annotated[Staff, Depends(staff)]
@@ -73,18 +74,18 @@ async def put_preferences(request: Request, caller: Caller) -> Any:
                            f"Unknown alert kind {bad[0][:40]!r}; kinds are "
                            f"{', '.join(ALERT_KINDS)}.",
                            [{"path": "$.muted", "problem": f"unknown {b[:40]!r}"} for b in bad])
-    async with svc.engine.begin() as conn:
-        raw = (await conn.execute(select(accounts.c.preferences).where(
-            accounts.c.id == account_id))).scalar()
+
+    def patched(raw: str | None) -> str:
         prefs = decode_preferences(raw)
         for field in ("watched_segments", "muted", "sound", "desktop"):
             value = getattr(patch, field)
             if value is not None:
                 setattr(prefs, field, sorted(set(value)) if isinstance(value, list) else value)
-        await conn.execute(update(accounts).where(accounts.c.id == account_id).values(
-            preferences=msgspec.json.encode(prefs).decode()))
+        return msgspec.json.encode(prefs).decode()
+
+    doc = await account_actions.update_preferences(svc.engine, account_id, patched)
     svc.alerts.invalidate(caller.workspace_id)
-    return msgspec.to_builtins(prefs)
+    return msgspec.to_builtins(decode_preferences(doc))
 
 
 class StatusIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -187,7 +188,6 @@ async def visitor_card(ref: str, request: Request, caller: Caller) -> Any:
                           "action_type": d.action_type, "trigger": d.trigger,
                           "response": d.response, "created_at": d.created_at}
                          for d in decided]
-    from floorwalker.console.live import segment_chips, visitor_row
     view = sensitive.profile_doc(queries.profile_view(profile), hidden)
     chips = segment_chips(profile, rs)
     view["segments"] = chips

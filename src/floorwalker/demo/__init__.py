@@ -6,11 +6,13 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from floorwalker.collect.incoming import Incoming
-from floorwalker.collect.lookups import import_rows
+from floorwalker.accounts import actions
+from floorwalker.accounts.passwords import hash_password
 from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
+from floorwalker.events import Incoming
 from floorwalker.rules import io, store
+from floorwalker.rules.lookups import import_rows
 from floorwalker.rules.model import Agent
 from floorwalker.store.engine import make_engine
 from floorwalker.tenancy import service
@@ -71,8 +73,6 @@ async def _seed_history(settings: Settings, engine: AsyncEngine, workspace_id: s
 
 async def _demo_accounts(conn: AsyncConnection, workspace_id: str) -> None:
     """Console logins for the demo agents and an admin, all with DEMO_PASSWORD."""
-    from floorwalker.accounts import actions
-    from floorwalker.accounts.passwords import hash_password
     people = [(DEMO_ADMIN[0], DEMO_ADMIN[1], "admin")] + [
         (a.email, a.name, "agent") for a in DEMO_AGENTS]
     hashed = await hash_password(DEMO_PASSWORD)

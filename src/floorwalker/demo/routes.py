@@ -14,6 +14,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from floorwalker.errors import not_found
+from floorwalker.rules import store
+from floorwalker.rules.model import Agent
 from floorwalker.services import services
 from floorwalker.tenancy import service
 from floorwalker.tenancy.keys import user_hash
@@ -68,8 +70,6 @@ async def shop(request: Request, path: str = "") -> Response:
 async def staff_demo_agents(svc: Any) -> int:
     """In the demo the agents are "logged in" from the start, so live-chat scenarios fire
     (answer them through /ws/agent until the console exists). Returns how many."""
-    from floorwalker.rules import store
-    from floorwalker.rules.model import Agent
     async with svc.engine.connect() as conn:
         found = [w for w in await service.list_workspaces(conn) if w.slug == "demo"]
         if not found:

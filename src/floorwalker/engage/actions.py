@@ -1,4 +1,5 @@
-"""Engage's writes: invitations an agent sends by hand (the decisions table's manual rows).
+"""Engage's writes: a visitor's answer to a message (and the snooze a dismissal starts), and
+invitations an agent sends by hand. The decisions table itself is rules' (`rules/decisions.py`).
 
 Views validate and call these; the frames go out from on-commit hooks, never from views.
 """
@@ -13,11 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker.bus import Bus
 from floorwalker.chat import protocol as p
-from floorwalker.rules.engine import new_decision_id
-from floorwalker.store.tables import decisions
+from floorwalker.errors import ApiError, not_found
+from floorwalker.profiles.unit import UnitOfWork
+from floorwalker.rules import decisions as decision_rows
+from floorwalker.rules.conditions import parse_duration
+from floorwalker.rules.engine import new_decision_id, snooze
+from floorwalker.rules.model import Scenario
+from floorwalker.rules.store import get_def
+from floorwalker.services import Services
 from floorwalker.store.transaction import atomic
 
 MANUAL_INVITATION_SECONDS = 600.0
+RESPONSES = ("shown", "dismissed", "accepted", "replied")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +56,46 @@ async def send_manual_invitation(engine: AsyncEngine, bus: Bus, inv: ManualInvit
             await bus.publish(p.browser_channel(inv.workspace_id, anon), frame)
 
     async with atomic(engine) as tx:
-        await tx.conn.execute(decisions.insert().values(
+        await decision_rows.record(tx.conn, [dict(
             id=decision_id, workspace_id=inv.workspace_id, visitor_id=inv.visitor_id,
             scenario_key="manual", variant=None, outcome="fired", reason=None,
             action_type="chat_invitation", payload=msgspec.json.encode(payload).decode(),
             trigger=f"agent:{inv.agent_id}", created_at=now,
             expires_at=now + MANUAL_INVITATION_SECONDS, delivered_at=now, response=None,
-            responded_at=None))
+            responded_at=None)])
         tx.on_commit(publish)
     return decision_id
+
+
+async def record_response(svc: Services, workspace_id: str, visitor_id: str,
+                          decision_id: str, response: str) -> None:
+    """Store the visitor's reaction; dismissing snoozes the scenario; answers free the slot."""
+    if response not in RESPONSES:
+        raise ApiError(422, "invalid_request", f"response is one of {', '.join(RESPONSES)}",
+                       [{"path": "$.response", "problem": "unknown response"}])
+    now = time.time()
+    async with svc.engine.begin() as conn:
+        row = await decision_rows.find(conn, workspace_id, visitor_id, decision_id)
+        if row is None or not visitor_id:
+            raise not_found(f"Decision {decision_id[:40]!r}")
+        await decision_rows.answer(conn, workspace_id, visitor_id, decision_id, response, now)
+        scenario_key = row.scenario_key
+        try:
+            _id, scenario = await get_def(conn, "scenario", workspace_id, scenario_key, Scenario)
+        except ApiError:
+            scenario = None
+    if response != "shown":
+        svc.rules.engine.outstanding.close(decision_id)
+    if response == "dismissed" and scenario is not None:
+        seconds = parse_duration(scenario.caps.snooze_after_dismiss)
+        await _snooze(svc, visitor_id, scenario_key, seconds, now)
+
+
+async def _snooze(svc: Services, visitor_id: str, scenario_key: str, seconds: float,
+                  now: float) -> None:
+    async def body(unit: UnitOfWork) -> None:
+        await unit.load({visitor_id})
+        if visitor_id in unit.profiles:
+            snooze(unit.profile(visitor_id), scenario_key, seconds, now)
+
+    await svc.pipeline.run_unit(body)

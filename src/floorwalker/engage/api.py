@@ -11,22 +11,18 @@ from typing import Annotated, Any
 
 import msgspec
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select, update
 
 from floorwalker.collect.api import _authenticate
-from floorwalker.errors import ApiError, not_found
+from floorwalker.engage import actions
+from floorwalker.errors import ApiError
 from floorwalker.ops.http import client_ip, read_body
 from floorwalker.profiles.queries import find_linked_visitor_id
-from floorwalker.profiles.unit import UnitOfWork
-from floorwalker.rules.engine import snooze
-from floorwalker.rules.model import VISIBLE_ACTIONS, Scenario
-from floorwalker.rules.store import get_def
-from floorwalker.services import Services, services
-from floorwalker.store.tables import decisions
+from floorwalker.rules import decisions as decision_rows
+from floorwalker.rules.model import VISIBLE_ACTIONS
+from floorwalker.services import services
 from floorwalker.tenancy.keys import user_hash_matches
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
-RESPONSES = ("shown", "dismissed", "accepted", "replied")
 
 
 async def _visitor(request: Request, anonymous_id: str, user_id: str | None = None,
@@ -72,21 +68,9 @@ async def pending(request: Request,
         return {"decisions": []}
     now = time.time()
     async with svc.engine.begin() as conn:
-        rows = (await conn.execute(select(decisions.c.id, decisions.c.payload).where(
-            decisions.c.workspace_id == workspace_id, decisions.c.visitor_id == vid,
-            decisions.c.outcome.in_(("fired", "fallback")),
-            decisions.c.action_type.in_(sorted(VISIBLE_ACTIONS)),
-            decisions.c.delivered_at.is_(None), decisions.c.expires_at > now,
-        ).order_by(decisions.c.created_at))).all()
-        out = []
-        for row in rows:
-            # Claim it: two polls at once never both get the same invitation.
-            claimed = await conn.execute(update(decisions).where(
-                decisions.c.id == row.id, decisions.c.delivered_at.is_(None)).values(
-                delivered_at=now))
-            if claimed.rowcount == 1 and row.payload:
-                out.append(msgspec.json.decode(row.payload))
-    return {"decisions": out}
+        payloads = await decision_rows.claim_undelivered(conn, workspace_id, vid,
+                                                         VISIBLE_ACTIONS, now)
+    return {"decisions": [msgspec.json.decode(payload) for payload in payloads]}
 
 
 class ResponseIn(msgspec.Struct, kw_only=True):
@@ -110,43 +94,5 @@ async def respond(decision_id: str, request: Request) -> Any:
     workspace_id, vid = await _visitor(request, doc.anonymousId[:255],
                                        doc.userId[:255] if doc.userId else None,
                                        doc.userHash[:128] if doc.userHash else None)
-    await record_response(svc, workspace_id, vid, decision_id, doc.response)
+    await actions.record_response(svc, workspace_id, vid, decision_id, doc.response)
     return {"recorded": doc.response}
-
-
-async def record_response(svc: Services, workspace_id: str, visitor_id: str,
-                          decision_id: str, response: str) -> None:
-    """Store the visitor's reaction; dismissing snoozes the scenario; answers free the slot."""
-    if response not in RESPONSES:
-        raise ApiError(422, "invalid_request", f"response is one of {', '.join(RESPONSES)}",
-                       [{"path": "$.response", "problem": "unknown response"}])
-    now = time.time()
-    async with svc.engine.begin() as conn:
-        row = (await conn.execute(select(decisions).where(
-            decisions.c.id == decision_id, decisions.c.workspace_id == workspace_id,
-            decisions.c.visitor_id == visitor_id))).first()
-        if row is None or not visitor_id:
-            raise not_found(f"Decision {decision_id[:40]!r}")
-        await conn.execute(update(decisions).where(decisions.c.id == decision_id).values(
-            response=response, responded_at=now))
-        scenario_key = row.scenario_key
-        try:
-            _id, scenario = await get_def(conn, "scenario", workspace_id, scenario_key, Scenario)
-        except ApiError:
-            scenario = None
-    if response != "shown":
-        svc.rules.engine.outstanding.close(decision_id)
-    if response == "dismissed" and scenario is not None:
-        from floorwalker.rules.conditions import parse_duration
-        seconds = parse_duration(scenario.caps.snooze_after_dismiss)
-        await _snooze(svc, visitor_id, scenario_key, seconds, now)
-
-
-async def _snooze(svc: Services, visitor_id: str, scenario_key: str, seconds: float,
-                  now: float) -> None:
-    async def body(unit: UnitOfWork) -> None:
-        await unit.load({visitor_id})
-        if visitor_id in unit.profiles:
-            snooze(unit.profile(visitor_id), scenario_key, seconds, now)
-
-    await svc.pipeline.run_unit(body)

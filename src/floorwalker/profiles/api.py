@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
-from floorwalker.collect.pipeline import StorageUnavailable
 from floorwalker.errors import ApiError
 from floorwalker.profiles import queries, sensitive
 from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.services import Services, services
 from floorwalker.store.tables import visitors
+from floorwalker.store.writer import StorageUnavailable
 from floorwalker.tenancy.directory import Principal
 
 router = APIRouter(prefix="/api/visitors", tags=["visitors"],

@@ -6,7 +6,7 @@ import math
 import uuid
 from typing import Any
 
-from floorwalker.collect.incoming import Incoming
+from floorwalker.events import Incoming
 from floorwalker.profiles.model import (
     MAX_PURCHASES_KEPT,
     MAX_RECENT_EVENTS,

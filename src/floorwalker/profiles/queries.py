@@ -9,9 +9,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker.errors import not_found
+from floorwalker.profiles import history
 from floorwalker.profiles.model import PROFILE_DECODER, Profile
 from floorwalker.profiles.unit import ProfileStore
-from floorwalker.store.tables import decisions, events, identities, timers, visitors
+from floorwalker.store.tables import events, identities, visitors
 
 
 async def find_visitor_id(conn: AsyncConnection, workspace_id: str, ref: str) -> str:
@@ -106,14 +107,12 @@ async def erase(conn: AsyncConnection, store: ProfileStore, workspace_id: str,
     for kind, value in ids:
         store.links.pop((workspace_id, kind, value))
     store.forget_visitor(visitor_id)
-    n_events = (await conn.execute(delete(events).where(
-        events.c.visitor_id == visitor_id, events.c.workspace_id == workspace_id))).rowcount
+    n_events = await history.erase(conn, workspace_id, visitor_id)
     n_ids = (await conn.execute(delete(identities).where(
         identities.c.visitor_id == visitor_id,
         identities.c.workspace_id == workspace_id))).rowcount
     await conn.execute(delete(visitors).where(visitors.c.id == visitor_id,
                                               visitors.c.workspace_id == workspace_id))
-    await conn.execute(delete(decisions).where(decisions.c.visitor_id == visitor_id,
-                                               decisions.c.workspace_id == workspace_id))
-    await conn.execute(delete(timers).where(timers.c.visitor_id == visitor_id))
+    for other in store.others:
+        await other.erase(conn, workspace_id, visitor_id)
     return {"events": n_events, "identities": n_ids, "visitors": 1}

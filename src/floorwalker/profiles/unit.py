@@ -6,18 +6,19 @@ The pipeline's writer owns a :class:`ProfileStore` (the caches) and opens one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from floorwalker.collect.incoming import Incoming
+from floorwalker.events import Incoming
+from floorwalker.profiles import history
 from floorwalker.profiles.apply import merge_profiles
 from floorwalker.profiles.cache import LRU
 from floorwalker.profiles.ids import new_visitor_id
 from floorwalker.profiles.model import PROFILE_DECODER, PROFILE_ENCODER, Profile
-from floorwalker.store.tables import decisions, events, identities, timers, visitors
+from floorwalker.store.tables import identities, visitors
 
 IdentityKey = tuple[str, str, str]  # (workspace_id, "anon" | "user", value)
 CHUNK = 500
@@ -45,13 +46,39 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
     for i in range(0, len(values), CHUNK):
         yield values[i:i + CHUNK]
 
+T = TypeVar("T")
+
+
+class UnitRunner(Protocol):
+    """Runs a unit of work on profiles in the process's one writer (the pipeline)."""
+
+    async def run_unit(self, body: Callable[[UnitOfWork], Awaitable[T]],
+                       effects: Callable[[T], Awaitable[None]] | None = None) -> T:
+        """Run ``body`` in its own transaction; ``effects`` once committed."""
+        ...
+
+
+class VisitorRows(Protocol):
+    """Another feature's rows that belong to a visitor (decisions, timers...): its own
+    actions move them when two visitors merge and delete them on erasure."""
+
+    async def move(self, conn: AsyncConnection, source: str, target: str) -> None:
+        """The source visitor merged into the target."""
+        ...
+
+    async def erase(self, conn: AsyncConnection, workspace_id: str, visitor_id: str) -> None:
+        """The visitor is erased."""
+        ...
+
 
 class ProfileStore:
-    """The writer's caches of profiles and identity links."""
+    """The writer's caches of profiles and identity links, and the other features' rows
+    that follow a visitor through merges and erasure."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, others: Iterable[VisitorRows] = ()) -> None:
         self.profiles: LRU[str, Profile] = LRU(capacity)
         self.links: LRU[IdentityKey, str] = LRU(capacity * 2)
+        self.others: tuple[VisitorRows, ...] = tuple(others)
 
     def forget_visitor(self, visitor_id: str, profile: Profile | None = None) -> None:
         """Drop a visitor and the identity links we know of from the caches."""
@@ -242,13 +269,11 @@ class UnitOfWork:
             if source in self.new:
                 continue
             target = self.final_id(target)
-            await conn.execute(update(events).where(events.c.visitor_id == source)
-                               .values(visitor_id=target))
+            await history.move(conn, source, target)
             await conn.execute(update(identities).where(identities.c.visitor_id == source)
                                .values(visitor_id=target))
-            await conn.execute(update(decisions).where(decisions.c.visitor_id == source)
-                               .values(visitor_id=target))
-            await conn.execute(timers.delete().where(timers.c.visitor_id == source))
+            for other in self.store.others:
+                await other.move(conn, source, target)
             await conn.execute(visitors.delete().where(visitors.c.id == source))
         if created:
             await conn.execute(_INSERT_VISITORS, created)

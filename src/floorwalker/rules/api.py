@@ -13,7 +13,8 @@ from sqlalchemy import select
 from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
-from floorwalker.rules import store, validate
+from floorwalker.profiles.queries import find_visitor_id
+from floorwalker.rules import io, store, validate
 from floorwalker.rules.model import Agent, Department, Scenario, Segment
 from floorwalker.rules.reevaluate import reevaluate_segments
 from floorwalker.services import services
@@ -50,7 +51,7 @@ async def _changed(request: Request, workspace_id: str, kind: str) -> None:
     svc = services(request)
     svc.rules.invalidate(workspace_id)
     if kind == "segment":
-        await reevaluate_segments(svc.pipeline, workspace_id)
+        await reevaluate_segments(svc.rules, svc.pipeline, workspace_id)
 
 
 def _crud(plural: str) -> None:
@@ -194,7 +195,6 @@ async def list_decisions(request: Request, who: Reader,
     query = select(decisions).where(decisions.c.workspace_id == who.workspace_id)
     async with svc.engine.connect() as conn:
         if visitor is not None:
-            from floorwalker.profiles.queries import find_visitor_id
             query = query.where(decisions.c.visitor_id == await find_visitor_id(
                 conn, who.workspace_id, visitor))
         if scenario is not None:
@@ -229,7 +229,6 @@ async def validate_condition(request: Request, who: Reader) -> Any:
 @router.post("/playbooks/{name}/install", summary="Install a bundled playbook")
 async def install_playbook(name: str, request: Request, who: Admin) -> Any:
     """Create or replace the playbook's departments, segments and scenarios."""
-    from floorwalker.rules import io
     assert who.workspace_id
     doc = io.load_playbook(name)
     async with services(request).engine.begin() as conn:
@@ -242,7 +241,6 @@ async def install_playbook(name: str, request: Request, who: Admin) -> Any:
 @router.get("/rules/export", summary="Departments, segments and scenarios as one document")
 async def export_rules(request: Request, who: Reader) -> Any:
     """What `floorwalker rules export` prints, as JSON."""
-    from floorwalker.rules import io
     assert who.workspace_id
     async with services(request).engine.connect() as conn:
         return await io.export(conn, who.workspace_id)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from floorwalker.collect.incoming import Incoming
+from floorwalker.events import Incoming
 from floorwalker.profiles.model import Profile
 
 

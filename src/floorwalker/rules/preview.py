@@ -16,11 +16,11 @@ import msgspec
 from fastapi import APIRouter, Depends, Request
 
 from floorwalker.admin.auth import admin_principal, bearer_scheme
-from floorwalker.collect.incoming import Incoming
 from floorwalker.engage.i18n import choose_language
 from floorwalker.engage.render import RENDERER, render_action, variables
 from floorwalker.engage.templates import TemplateError
 from floorwalker.errors import ApiError
+from floorwalker.events import Incoming
 from floorwalker.ops.http import read_body
 from floorwalker.profiles.model import Cart, CartItem, Profile, Session
 from floorwalker.rules import store, validate

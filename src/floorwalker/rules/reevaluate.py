@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from floorwalker.collect.pipeline import Pipeline
-from floorwalker.profiles.unit import UnitOfWork
+from floorwalker.profiles.unit import UnitOfWork, UnitRunner
 from floorwalker.rules.engine import Output
+from floorwalker.rules.runtime import Rules
 from floorwalker.store.tables import visitors
 
 LIVE_WINDOW = 1800.0  # visitors seen in the last 30 minutes are "on the site"
 MAX_VISITORS = 20_000
 
 
-async def reevaluate_segments(pipeline: Pipeline, workspace_id: str) -> int:
+async def reevaluate_segments(rules: Rules, writer: UnitRunner, workspace_id: str) -> int:
     """Recompute segments for the workspace's live visitors; returns how many were checked."""
-    rules = pipeline.rules
-    if rules is None:
-        return 0
     rules.invalidate(workspace_id)
     prepared = await rules.prepare({workspace_id})
     rs, tables = prepared[workspace_id]
@@ -44,4 +41,4 @@ async def reevaluate_segments(pipeline: Pipeline, workspace_id: str) -> int:
     async def effects(_n: int) -> None:
         await rules.after_commit(out)
 
-    return await pipeline.run_unit(body, effects)
+    return await writer.run_unit(body, effects)

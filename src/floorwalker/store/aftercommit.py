@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -19,6 +20,9 @@ import structlog
 log = structlog.get_logger("floorwalker.aftercommit")
 
 Work = Callable[[], Awaitable[None]]
+# Set in the drain task (and the tasks it starts): work running there is post-commit work.
+_draining: contextvars.ContextVar[AfterCommit | None] = contextvars.ContextVar(
+    "floorwalker_after_commit", default=None)
 
 
 class AfterCommit:
@@ -49,16 +53,24 @@ class AfterCommit:
             await self._task
         self._task = None
 
+    def inside(self) -> bool:
+        """Whether the caller is post-commit work of this queue (run by its task)."""
+        return _draining.get() is self
+
     async def submit(self, work: Work) -> None:
-        """Queue ``work``; it runs after everything queued before it. Its errors are logged."""
-        if self._task is None:
-            await self._run(work)  # not started (a script, a test): run it now, in order
+        """Queue ``work``; it runs after everything queued before it. Its errors are logged.
+
+        Not started (a script, a test), or called from post-commit work (which runs in
+        order already, and must not wait behind itself), it runs now.
+        """
+        if self._task is None or self.inside():
+            await self._run(work)
             return
         await self._queue.put((work, None))
 
     async def submit_and_wait(self, work: Work) -> None:
         """Queue ``work`` and wait until it has run (the caller waits, not the writer)."""
-        if self._task is None:
+        if self._task is None or self.inside():
             await self._run(work)
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -76,6 +88,7 @@ class AfterCommit:
         return self._queue.qsize()
 
     async def _drain(self) -> None:
+        _draining.set(self)
         while True:
             work, done = await self._queue.get()
             try:

@@ -8,10 +8,11 @@ import time
 
 import msgspec
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from floorwalker.store.tables import events, workspaces
+from floorwalker.profiles import history
+from floorwalker.store.tables import workspaces
 from floorwalker.tenancy.service import WorkspaceSettings
 
 log = structlog.get_logger("floorwalker.retention")
@@ -34,9 +35,7 @@ async def purge(engine: AsyncEngine, default_days: int, now: float | None = None
             days = settings.retention_days or default_days
             if days <= 0:
                 continue
-            result = await conn.execute(delete(events).where(
-                events.c.workspace_id == ws_id, events.c.received_at < now - days * DAY))
-            total += result.rowcount or 0
+            total += await history.purge(conn, ws_id, now - days * DAY)
     if total:
         log.info("retention purge", deleted=total)
     return total

@@ -1,4 +1,7 @@
-"""An accepted event after validation and enrichment, on its way to the profile and store."""
+"""Types every feature shares: an accepted event after validation and enrichment.
+
+It imports nothing of Floorwalker, so any feature may import it.
+"""
 
 from __future__ import annotations
 
