@@ -15,13 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from floorwalker import __version__
+from floorwalker import protocol as chat_protocol
 from floorwalker.accounts import api as accounts_api
 from floorwalker.admin import api as admin_api
 from floorwalker.admin import lookups as lookups_api
 from floorwalker.bus import MemoryBus
 from floorwalker.chat import api as chat_api
 from floorwalker.chat import canned_api as chat_canned
-from floorwalker.chat import protocol as chat_protocol
 from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
 from floorwalker.chat.desk import Desk
@@ -31,24 +31,25 @@ from floorwalker.collect import api as collect_api
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.limits import Limits
 from floorwalker.collect.normalize import Normalizer
-from floorwalker.collect.pipeline import Committed, Pipeline
+from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
 from floorwalker.console import api as console_api
 from floorwalker.console import routes as console_routes
-from floorwalker.console.alerts import Alerts
-from floorwalker.console.live import LiveVisitors
 from floorwalker.demo import routes as demo_routes
 from floorwalker.engage import api as engage_api
 from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
+from floorwalker.live.alerts import Alerts
+from floorwalker.live.visitors import LiveVisitors
 from floorwalker.ops import routes as ops_routes
 from floorwalker.ops.logging import RequestIdMiddleware, install_log_redaction
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.profiles import api as profiles_api
+from floorwalker.profiles.history import Committed
 from floorwalker.profiles.retention import RetentionTask
 from floorwalker.rules import api as rules_api
-from floorwalker.rules import preview as rules_preview
+from floorwalker.rules import preview_api as rules_preview
 from floorwalker.rules.lookups import LookupStore
 from floorwalker.rules.runtime import Rules
 from floorwalker.rules.timers import TimerLoop, fire_timers

@@ -14,8 +14,8 @@ from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.normalize import Normalizer
 from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
-from floorwalker.console.alerts import Alerts
-from floorwalker.console.live import LiveVisitors
+from floorwalker.live.alerts import Alerts
+from floorwalker.live.visitors import LiveVisitors
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.rules.lookups import LookupStore

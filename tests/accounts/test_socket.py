@@ -14,7 +14,7 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from floorwalker.accounts.auth import account_for_socket
+from floorwalker.auth.sessions import account_for_socket
 from floorwalker.config import Settings
 from floorwalker.services import services
 from tests.accounts.conftest import console_app, invite_directly

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from floorwalker.demo import DEMO_PASSWORD
-from floorwalker.rules import preview
+from floorwalker.rules import preview_api as preview
 from tests.browser.conftest import Live
 
 ADMIN = "admin@demo.example"

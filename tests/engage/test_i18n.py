@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from floorwalker.engage.i18n import SUPPORTED_UI_LANGUAGES, choose_language, validate_versions
+from floorwalker.texts.i18n import SUPPORTED_UI_LANGUAGES, choose_language, validate_versions
 
 VERSIONS = {"en": "Need help?", "fr": "Besoin d'aide ?", "de": "Brauchen Sie Hilfe?"}
 

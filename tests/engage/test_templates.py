@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from floorwalker.engage.templates import (
+from floorwalker.texts.templates import (
     MAX_OUTPUT_CHARS,
     TemplateError,
     TemplateRenderer,

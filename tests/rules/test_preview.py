@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from floorwalker.rules import preview
+from floorwalker.rules import preview_api as preview
 from tests.conftest import Server, Tenant
 from tests.rules.helpers import install_playbook
 

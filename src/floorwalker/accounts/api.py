@@ -9,15 +9,15 @@ import msgspec
 from fastapi import APIRouter, Depends, Request, Response
 
 from floorwalker.accounts import actions
-from floorwalker.accounts.auth import (
+from floorwalker.accounts.model import AcceptIn, Account, InvitationIn, LoginIn, PasswordIn, Session
+from floorwalker.accounts.passwords import check_policy, hash_password, verify_password
+from floorwalker.auth.principal import AdminCaller, admin_caller
+from floorwalker.auth.sessions import (
     clear_session_cookie,
     current_session,
     recheck_sockets,
     set_session_cookie,
 )
-from floorwalker.accounts.model import AcceptIn, Account, InvitationIn, LoginIn, PasswordIn, Session
-from floorwalker.accounts.passwords import check_policy, hash_password, verify_password
-from floorwalker.admin.auth import AdminCaller, admin_caller
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import client_ip, read_body
 from floorwalker.ops.ratelimit import RateLimiter

@@ -8,7 +8,7 @@ import msgspec
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from floorwalker.admin.auth import admin_principal, bearer_scheme, principal
+from floorwalker.auth.principal import admin_principal, bearer_scheme, principal
 from floorwalker.errors import ApiError
 from floorwalker.services import services
 from floorwalker.tenancy import service

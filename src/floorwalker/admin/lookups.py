@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 
-from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
+from floorwalker.auth.principal import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.errors import ApiError, not_found
 from floorwalker.ops.bodies import check_json_depth
 from floorwalker.ops.http import read_body

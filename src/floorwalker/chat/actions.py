@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from floorwalker.chat import protocol as p
+from floorwalker import protocol as p
 from floorwalker.chat import service
 from floorwalker.chat.routing import Changes
 from floorwalker.events import Incoming

@@ -17,11 +17,11 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from floorwalker.admin.auth import bearer_scheme
+from floorwalker import protocol as p
+from floorwalker.auth.principal import bearer_scheme
+from floorwalker.auth.staff import Staff, agent_of, staff
 from floorwalker.chat import actions, service
-from floorwalker.chat import protocol as p
 from floorwalker.chat.desk import summaries
-from floorwalker.console.caller import Staff, agent_of, staff
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
 from floorwalker.rules.ruleset import RuleSet

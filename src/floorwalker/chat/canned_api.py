@@ -11,20 +11,20 @@ import msgspec
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
-from floorwalker.admin.auth import bearer_scheme
+from floorwalker import protocol as p
+from floorwalker.auth.principal import bearer_scheme
+from floorwalker.auth.staff import Staff, admin_staff, staff
 from floorwalker.chat import canned
-from floorwalker.chat import protocol as p
 from floorwalker.chat.canned import CannedIn
-from floorwalker.console.caller import Staff, admin_staff, staff
-from floorwalker.console.live import visitor_name
-from floorwalker.engage.render import RENDERER
-from floorwalker.engage.templates import TemplateError
 from floorwalker.errors import ApiError
+from floorwalker.live.visitors import visitor_name
 from floorwalker.ops.http import read_body
 from floorwalker.profiles.model import PROFILE_DECODER
+from floorwalker.rules.render import RENDERER
 from floorwalker.rules.validate import decode_checked
 from floorwalker.services import services
 from floorwalker.store.tables import conversations, visitors
+from floorwalker.texts.templates import TemplateError
 
 router = APIRouter(prefix="/api/canned-replies", tags=["conversations"],
                    dependencies=[Depends(bearer_scheme)])

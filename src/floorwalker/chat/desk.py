@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from floorwalker import protocol as p
 from floorwalker.bus import Bus
-from floorwalker.chat import protocol as p
 from floorwalker.chat import routing
 from floorwalker.chat.service import Posted, Viewer, conversation_view, visitor_conversation_view
-from floorwalker.console.live import LiveVisitors, visitor_name
+from floorwalker.live.visitors import LiveVisitors, visitor_name
 from floorwalker.profiles import sensitive
 from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.rules.ruleset import RuleSet

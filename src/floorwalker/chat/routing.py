@@ -17,7 +17,7 @@ import msgspec
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from floorwalker.chat import protocol as p
+from floorwalker import protocol as p
 from floorwalker.chat.service import _insert_message, message_view
 from floorwalker.errors import ApiError
 from floorwalker.profiles.model import PROFILE_DECODER

@@ -17,8 +17,8 @@ import msgspec
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from floorwalker import protocol as p
 from floorwalker.bus import Bus
-from floorwalker.chat import protocol as p
 from floorwalker.errors import ApiError
 from floorwalker.rules import decisions as decision_rows
 from floorwalker.store.tables import conversations, events, messages, scenarios

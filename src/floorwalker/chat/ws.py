@@ -11,15 +11,15 @@ import msgspec
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from floorwalker.accounts import auth
+from floorwalker import protocol as p
 from floorwalker.accounts.model import Session
+from floorwalker.auth import sessions as auth
 from floorwalker.bus import Subscription
 from floorwalker.chat import actions, service
-from floorwalker.chat import protocol as p
 from floorwalker.chat.routing import agent_name
-from floorwalker.console.live import visitors_channel
 from floorwalker.engage import actions as engage_actions
 from floorwalker.errors import ApiError
+from floorwalker.live.visitors import visitors_channel
 from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
 from floorwalker.ops.http import client_ip
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
@@ -457,5 +457,5 @@ def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
             data = p.frame("decision", decision=item["payload"])
             for anon in anons:
                 out.append((p.browser_channel(ws_id, anon), data))
-        # notify_agents alerts go to the accounts they name (console/alerts.py).
+        # notify_agents alerts go to the accounts they name (live/alerts.py).
     return out

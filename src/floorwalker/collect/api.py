@@ -15,13 +15,13 @@ import msgspec
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from floorwalker.auth.sitekeys import site_key
 from floorwalker.collect import model
 from floorwalker.collect.normalize import RequestInfo
 from floorwalker.errors import ApiError
-from floorwalker.ops.http import basic_user, client_ip, invalid_utf8_at, read_body
+from floorwalker.ops.http import client_ip, invalid_utf8_at, read_body
 from floorwalker.services import services
 from floorwalker.store.writer import StorageUnavailable
-from floorwalker.tenancy.directory import SiteKey
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
 
@@ -56,25 +56,6 @@ def _decode_error(exc: msgspec.ValidationError | msgspec.DecodeError | UnicodeDe
     return ApiError(400, "invalid_json", f"The body is not valid JSON: {text}")
 
 
-async def _authenticate(request: Request, body: bytes) -> SiteKey:
-    svc = services(request)
-    key = basic_user(request)
-    if key is None and body:
-        try:
-            key = model.KEY_DECODER.decode(body).writeKey
-        except _DECODE_ERRORS:
-            key = None
-    if not key:
-        raise ApiError(401, "missing_write_key",
-                       "Send the site's write key as the HTTP Basic user name.",
-                       headers={"WWW-Authenticate": "Basic"})
-    site = await svc.directory.site_key(key[:200])
-    if site is None:
-        raise ApiError(401, "unknown_write_key", "This write key belongs to no site.",
-                       headers={"WWW-Authenticate": "Basic"})
-    return site
-
-
 async def _ingest(request: Request, kind: str) -> Response:
     svc = services(request)
     started = time.perf_counter()
@@ -83,7 +64,7 @@ async def _ingest(request: Request, kind: str) -> Response:
     svc.ip_limiter.check(ip or "unknown", "client address")
     # Any content type is read as JSON: sendBeacon sends text/plain, curl sends a form type.
     body = await read_body(request, svc.settings.max_body_bytes)
-    site = await _authenticate(request, body)
+    site = await site_key(request, body)
     svc.key_limiter.check(site.site_id + (":srv" if site.trusted else ":pub"), "key")
     if not body.strip():
         raise ApiError(400, "empty_body", "The body is empty; send a JSON document.")

@@ -76,12 +76,6 @@ class Batch(msgspec.Struct, kw_only=True, frozen=True):
     writeKey: str | None = None
 
 
-class KeyInBody(msgspec.Struct, kw_only=True, frozen=True):
-    """Only the ``writeKey`` of a body, for beacon requests without an auth header."""
-
-    writeKey: str | None = None
-
-
 CALL_TYPES: dict[str, type[Any]] = {
     "track": Track,
     "page": PageCall,
@@ -94,4 +88,3 @@ CALL_TYPES: dict[str, type[Any]] = {
 # Decoders are built once: msgspec compiles the schema.
 BATCH_DECODER = msgspec.json.Decoder(Batch)
 SINGLE_DECODERS = {name: msgspec.json.Decoder(cls) for name, cls in CALL_TYPES.items()}
-KEY_DECODER = msgspec.json.Decoder(KeyInBody)

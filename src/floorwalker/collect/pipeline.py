@@ -28,7 +28,7 @@ from floorwalker.collect.dedupe import Dedupe
 from floorwalker.events import Incoming
 from floorwalker.profiles import history
 from floorwalker.profiles.apply import apply_event
-from floorwalker.profiles.model import Profile
+from floorwalker.profiles.history import Committed
 from floorwalker.profiles.unit import ProfileStore, UnitOfWork
 from floorwalker.rules import decisions as decision_rows
 from floorwalker.rules.engine import Output
@@ -51,16 +51,6 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     visitor_ids: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Committed:
-    """An event as committed, with the profile it changed (for post-commit listeners)."""
-
-    event: Incoming
-    event_id: int | None
-    visitor_id: str
-    profile: Profile
 
 
 Listener = Callable[[list[Committed]], Awaitable[None]]

@@ -12,15 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from floorwalker import protocol as p
 from floorwalker.accounts import actions as account_actions
-from floorwalker.admin.auth import bearer_scheme
-from floorwalker.chat import protocol as p
+from floorwalker.auth.principal import bearer_scheme
+from floorwalker.auth.staff import Staff, agent_of, staff
 from floorwalker.chat.desk import summaries
-from floorwalker.console.alerts import ALERT_KINDS, PreferencesPatch, decode_preferences
-from floorwalker.console.caller import Staff, agent_of, staff
-from floorwalker.console.live import segment_chips, visitor_row
 from floorwalker.engage.actions import ManualInvitation, send_manual_invitation
 from floorwalker.errors import ApiError
+from floorwalker.live.alerts import ALERT_KINDS, PreferencesPatch, decode_preferences
+from floorwalker.live.visitors import segment_chips, visitor_row
 from floorwalker.ops.http import read_body
 from floorwalker.profiles import queries, sensitive
 from floorwalker.rules.validate import decode_checked

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from floorwalker import protocol as p
 from floorwalker.bus import Bus
-from floorwalker.chat import protocol as p
 from floorwalker.errors import ApiError, not_found
 from floorwalker.profiles.unit import UnitOfWork
 from floorwalker.rules import decisions as decision_rows

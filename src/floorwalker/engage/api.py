@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import APIRouter, Query, Request
 
-from floorwalker.collect.api import _authenticate
+from floorwalker.auth.sitekeys import site_key
 from floorwalker.engage import actions
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import client_ip, read_body
@@ -35,7 +35,7 @@ async def _visitor(request: Request, anonymous_id: str, user_id: str | None = No
     svc = services(request)
     svc.ip_limiter.check(client_ip(request, svc.settings.trusted_proxies) or "unknown",
                          "client address")
-    site = await _authenticate(request, b"")
+    site = await site_key(request, b"")
     svc.key_limiter.check(site.site_id + (":srv" if site.trusted else ":pub"), "key")
     if user_id is not None and not site.trusted and not (
             given_hash and user_hash_matches(site.identity_secret, user_id, given_hash)):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
+from floorwalker.auth.principal import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.errors import ApiError
 from floorwalker.profiles import queries, sensitive
 from floorwalker.profiles.model import PROFILE_DECODER

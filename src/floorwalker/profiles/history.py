@@ -7,12 +7,15 @@ a visitor's rows with the rest of the profile.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from floorwalker.events import Incoming
+from floorwalker.profiles.model import Profile
 from floorwalker.store.tables import events
 
 # Built once: on every group commit, building a statement and its cache key costs more
@@ -22,6 +25,16 @@ _INSERT_NEW = {"sqlite": sqlite.insert(events).on_conflict_do_nothing(),
                "postgresql": postgresql.insert(events).on_conflict_do_nothing()}
 _MOVE = update(events).where(events.c.visitor_id == bindparam("b_source")).values(
     visitor_id=bindparam("b_target"))
+
+
+@dataclass(slots=True)
+class Committed:
+    """An event as committed, with the profile it changed (for post-commit listeners)."""
+
+    event: Incoming
+    event_id: int | None
+    visitor_id: str
+    profile: Profile
 
 
 async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:

@@ -10,7 +10,7 @@ import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
-from floorwalker.admin.auth import admin_principal, bearer_scheme, workspace_principal
+from floorwalker.auth.principal import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
 from floorwalker.profiles.queries import find_visitor_id

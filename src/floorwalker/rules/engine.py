@@ -18,10 +18,10 @@ from typing import Any
 
 import msgspec
 
-from floorwalker.engage.render import render_action
 from floorwalker.profiles.model import Profile
 from floorwalker.rules.context import EvalContext
 from floorwalker.rules.model import VISIBLE_ACTIONS, Action, Scenario
+from floorwalker.rules.render import render_action
 from floorwalker.rules.ruleset import CompiledScenario, RuleSet, current_page
 from floorwalker.rules.staffing import Presence, Staffing
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import msgspec
 
-from floorwalker.engage.i18n import validate_versions
-from floorwalker.engage.templates import validate_template
 from floorwalker.errors import ApiError
 from floorwalker.rules.conditions import ConditionError, parse_duration, validate
 from floorwalker.rules.model import Action, Agent, Department, Scenario, Segment
 from floorwalker.rules.staffing import check_hours
+from floorwalker.texts.i18n import validate_versions
+from floorwalker.texts.templates import validate_template
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

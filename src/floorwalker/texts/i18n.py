@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import TypeVar
 
-from floorwalker.engage.templates import validate_template
+from floorwalker.texts.templates import validate_template
 
 __all__ = ["SUPPORTED_UI_LANGUAGES", "choose_language", "normalise_language", "validate_versions"]
 

@@ -82,7 +82,7 @@ __all__ = [
     "validate_template",
 ]
 
-log = structlog.get_logger("floorwalker.engage.templates")
+log = structlog.get_logger("floorwalker.texts.templates")
 
 MAX_SOURCE_CHARS = 4_000
 MAX_NODES = 500

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from floorwalker.accounts.auth import SESSION_COOKIE, current_account
 from floorwalker.accounts.model import Account
+from floorwalker.auth.sessions import SESSION_COOKIE, current_account
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import bearer, client_ip
 from floorwalker.services import services

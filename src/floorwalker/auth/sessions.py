@@ -103,7 +103,7 @@ def require_role(role: Role) -> Callable[[Request], Awaitable[Account]]:
 
 def to_principal(account: Account) -> Principal:
     """The admin API's principal for an account: kind ``admin_session`` or ``agent_session``
-    (admin/auth.py decides which routes accept which)."""
+    (auth/principal.py decides which routes accept which)."""
     return Principal(account.workspace_id, f"{account.role}_session")
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from floorwalker.engage.i18n import choose_language
-from floorwalker.engage.templates import TemplateRenderer
 from floorwalker.rules.context import EvalContext
 from floorwalker.rules.model import Action
+from floorwalker.texts.i18n import choose_language
+from floorwalker.texts.templates import TemplateRenderer
 
 RENDERER = TemplateRenderer()
 

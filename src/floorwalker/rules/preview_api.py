@@ -2,7 +2,7 @@
 
 The console's scenario editor shows the rendered text of every language version before
 the scenario is saved. Rendering goes through the same sandboxed templates and the same
-names (:func:`floorwalker.engage.render.variables`) as a real decision, on a sample
+names (:func:`floorwalker.rules.render.variables`) as a real decision, on a sample
 visitor and event the admin may change; a template that fails is reported, not hidden.
 """
 
@@ -15,10 +15,7 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import APIRouter, Depends, Request
 
-from floorwalker.admin.auth import admin_principal, bearer_scheme
-from floorwalker.engage.i18n import choose_language
-from floorwalker.engage.render import RENDERER, render_action, variables
-from floorwalker.engage.templates import TemplateError
+from floorwalker.auth.principal import admin_principal, bearer_scheme
 from floorwalker.errors import ApiError
 from floorwalker.events import Incoming
 from floorwalker.ops.http import read_body
@@ -26,8 +23,11 @@ from floorwalker.profiles.model import Cart, CartItem, Profile, Session
 from floorwalker.rules import store, validate
 from floorwalker.rules.context import EvalContext
 from floorwalker.rules.model import Action, Scenario
+from floorwalker.rules.render import RENDERER, render_action, variables
 from floorwalker.services import services
 from floorwalker.tenancy.directory import Principal
+from floorwalker.texts.i18n import choose_language
+from floorwalker.texts.templates import TemplateError
 
 router = APIRouter(prefix="/api", tags=["rules"], dependencies=[Depends(bearer_scheme)])
 Admin = Annotated[Principal, Depends(admin_principal)]

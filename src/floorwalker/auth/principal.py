@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.security import HTTPBearer
 
-from floorwalker.accounts.auth import (
+from floorwalker.accounts.model import Account
+from floorwalker.auth.sessions import (
     SAFE_METHODS,
     SESSION_COOKIE,
     current_account,
     require_role,
     to_principal,
 )
-from floorwalker.accounts.model import Account
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import bearer, client_ip
 from floorwalker.services import services

@@ -19,8 +19,8 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from floorwalker import protocol as p
 from floorwalker.bus import Bus
-from floorwalker.chat import protocol as p
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.store.tables import accounts
 

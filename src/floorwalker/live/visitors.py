@@ -18,9 +18,9 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from floorwalker import protocol as p
 from floorwalker.bus import Bus
-from floorwalker.chat import protocol as p
-from floorwalker.collect.pipeline import Committed
+from floorwalker.profiles.history import Committed
 from floorwalker.profiles.model import PROFILE_DECODER, Profile
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.store.tables import conversations, visitors

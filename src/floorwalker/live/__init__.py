@@ -1,0 +1,1 @@
+"""What is happening now: the live visitor index and the agents' alerts."""

@@ -1,0 +1,1 @@
+"""Texts people read: the template language and the languages Floorwalker speaks."""
