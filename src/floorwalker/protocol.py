@@ -79,20 +79,130 @@ class Status(_Frame, tag="status", frozen=True):
 
 ClientFrame = SendMessage | Resume | Typing | Read | DecisionResponse | Close | Ping | Status
 CLIENT_DECODER = msgspec.json.Decoder(ClientFrame)
+
+
+# -- server frames (docs/realtime.md and docs/console-api.md; a test checks they agree) --
+
+class _ServerFrame(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
+    """A server frame: its ``type`` field names the class."""
+
+
+class Welcome(_ServerFrame, tag="welcome", frozen=True):
+    """Right after connecting: the conversations to show and the heartbeat."""
+
+    v: int
+    heartbeat: float
+    conversations: list[dict[str, Any]]
+    account_id: str | msgspec.UnsetType | None = msgspec.UNSET  # agent sockets only
+    agent_id: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class DecisionFrame(_ServerFrame, tag="decision", frozen=True):
+    """The rules decided to show something."""
+
+    decision: dict[str, Any]
+
+
+class Withdraw(_ServerFrame, tag="withdraw", frozen=True):
+    """A more urgent decision replaced this unanswered one."""
+
+    decision_id: str
+    reason: str
+
+
+class MessageFrame(_ServerFrame, tag="message", frozen=True):
+    """A message in a conversation."""
+
+    conversation_id: str
+    seq: int
+    message: dict[str, Any]
+
+
+class Ack(_ServerFrame, tag="ack", frozen=True):
+    """The sender's message is stored."""
+
+    client_id: str
+    conversation_id: str
+    message_id: str
+    seq: int
+
+
+class ConversationFrame(_ServerFrame, tag="conversation", frozen=True):
+    """A conversation started, changed status or was assigned."""
+
+    conversation: dict[str, Any]
+
+
+class TypingFrame(_ServerFrame, tag="typing", frozen=True):
+    """Someone is typing."""
+
+    conversation_id: str
+    on: bool
+    who: str
+    name: str | None
+
+
+class ReadFrame(_ServerFrame, tag="read", frozen=True):
+    """Someone has read up to ``seq``."""
+
+    conversation_id: str
+    seq: int
+    by: str
+
+
+class Pong(_ServerFrame, tag="pong", frozen=True):
+    """The answer to ``ping``."""
+
+
+class Error(_ServerFrame, tag="error", frozen=True):
+    """A frame was refused."""
+
+    code: str
+    message: str
+    client_id: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class Visitors(_ServerFrame, tag="visitors", frozen=True):
+    """Live visitor rows changed (agents)."""
+
+    visitors: list[dict[str, Any]]
+
+
+class VisitorsLeft(_ServerFrame, tag="visitors_left", frozen=True):
+    """Live visitors gone (agents)."""
+
+    ids: list[str]
+
+
+class PresenceFrame(_ServerFrame, tag="presence", frozen=True):
+    """An agent's presence changed (agents)."""
+
+    agent_id: str
+    status: str
+    active_chats: int
+
+
+class AlertFrame(_ServerFrame, tag="alert", frozen=True):
+    """An alert for one console account."""
+
+    alert: dict[str, Any]
+
+
+ServerFrame = (Welcome | DecisionFrame | Withdraw | MessageFrame | Ack | ConversationFrame
+               | TypingFrame | ReadFrame | Pong | Error | Visitors | VisitorsLeft
+               | PresenceFrame | AlertFrame)
 ENCODE = msgspec.json.Encoder()
 
 
-def frame(kind: str, **fields: Any) -> bytes:
-    """An encoded server frame."""
-    return ENCODE.encode({"type": kind, **fields})
+def encode(frame: ServerFrame) -> bytes:
+    """A server frame as sent."""
+    return ENCODE.encode(frame)
 
 
 def error(code: str, message: str, client_id: str | None = None) -> bytes:
     """An encoded error frame."""
-    fields: dict[str, Any] = {"code": code, "message": message}
-    if client_id is not None:
-        fields["client_id"] = client_id
-    return frame("error", **fields)
+    return ENCODE.encode(Error(code=code, message=message,
+                               client_id=msgspec.UNSET if client_id is None else client_id))
 
 
 # Channels of the bus.

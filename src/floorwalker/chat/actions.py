@@ -70,8 +70,8 @@ async def typing(svc: Services, viewer: service.Viewer, frame: p.Typing) -> None
     """Someone types in a conversation they may see (nothing is stored)."""
     async with svc.engine.connect() as conn:
         await service.get_conversation(conn, viewer, frame.conversation_id)
-    data = p.frame("typing", conversation_id=frame.conversation_id, on=frame.on,
-                   who=viewer.kind, name=viewer.name)
+    data = p.encode(p.TypingFrame(conversation_id=frame.conversation_id, on=frame.on,
+                   who=viewer.kind, name=viewer.name))
     channel = (p.agents_channel(viewer.workspace_id) if viewer.kind == "visitor"
                else p.conversation_channel(frame.conversation_id))
     await svc.bus.publish(channel, data)

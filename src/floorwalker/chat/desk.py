@@ -129,10 +129,10 @@ class Desk:
             if changes.agents:
                 await self.router.refresh_load(conn, ws, changes.agents)
         for row, doc in zip(rows, docs, strict=True):
-            await self.bus.publish(p.agents_channel(ws), p.frame("conversation", conversation=doc))
-            await self.bus.publish(p.conversation_channel(row.id), p.frame(
-                "conversation", conversation=visitor_conversation_view(
-                    row, routing.agent_name(rs, row))))
+            await self.bus.publish(p.agents_channel(ws),
+                                   p.encode(p.ConversationFrame(conversation=doc)))
+            await self.bus.publish(p.conversation_channel(row.id), p.encode(p.ConversationFrame(
+                conversation=visitor_conversation_view(row, routing.agent_name(rs, row)))))
         for channel, data in posted or ():
             await self.bus.publish(channel, data)
         for channel, data in routing.message_frames(ws, changes.messages):
@@ -151,8 +151,8 @@ class Desk:
 
     async def _presence_frame(self, workspace_id: str, agent_id: str) -> None:
         state = self.presence.get(workspace_id, agent_id)
-        await self.bus.publish(p.agents_channel(workspace_id), p.frame(
-            "presence", agent_id=agent_id, status=state.status, active_chats=state.active_chats))
+        await self.bus.publish(p.agents_channel(workspace_id), p.encode(p.PresenceFrame(
+            agent_id=agent_id, status=state.status, active_chats=state.active_chats)))
 
     # -- conversations -----------------------------------------------------------------
 

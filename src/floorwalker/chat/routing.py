@@ -313,8 +313,8 @@ def message_frames(workspace_id: str, rows: list[dict[str, Any]]) -> list[tuple[
     out: list[tuple[str, bytes]] = []
     for row in rows:
         view = message_view(_Msg(row))
-        frame = p.frame("message", conversation_id=row["conversation_id"], seq=row["seq"],
-                        message=view)
+        frame = p.encode(p.MessageFrame(conversation_id=row["conversation_id"], seq=row["seq"],
+                        message=view))
         out.append((p.agents_channel(workspace_id), frame))
         if not row["internal"]:
             out.append((p.conversation_channel(row["conversation_id"]), frame))

@@ -232,8 +232,8 @@ async def _existing(conn: AsyncConnection, viewer: Viewer, conversation_id: str 
     row = (await conn.execute(query.limit(1))).first()
     if row is None:
         return None
-    ack = p.frame("ack", client_id=key.split(":", 1)[1], conversation_id=row.conversation_id,
-                  message_id=row.id, seq=row.seq)
+    ack = p.encode(p.Ack(client_id=key.split(":", 1)[1], conversation_id=row.conversation_id,
+                  message_id=row.id, seq=row.seq))
     return Posted(ack, row.conversation_id, None, [])
 
 
@@ -378,13 +378,13 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     # The agents' "conversation" frame (a full summary) comes from routing (chat/desk.py).
     frames: list[tuple[str, bytes]] = []
     for r in rows:
-        msg = p.frame("message", conversation_id=conv_id, seq=r["seq"],
-                      message=message_view(_RowView(**r)))
+        msg = p.encode(p.MessageFrame(conversation_id=conv_id, seq=r["seq"],
+                      message=message_view(_RowView(**r))))
         frames.append((p.agents_channel(viewer.workspace_id), msg))
         if not r["internal"]:
             frames.append((p.conversation_channel(conv_id), msg))
-    ack = p.frame("ack", client_id=frame.client_id, conversation_id=conv_id,
-                  message_id=row["id"], seq=row["seq"])
+    ack = p.encode(p.Ack(client_id=frame.client_id, conversation_id=conv_id,
+                  message_id=row["id"], seq=row["seq"]))
     return Posted(ack, conv_id,
                   visitor_conversation_view(conv_now) if new_conv is not None else None, frames,
                   reopened, previous_agent)
@@ -422,8 +422,8 @@ async def replay(conn: AsyncConnection, viewer: Viewer,
         if viewer.kind == "visitor":
             query = query.where(messages.c.internal.is_(False))
         for row in await conn.execute(query.order_by(messages.c.seq).limit(1000)):
-            out.append(p.frame("message", conversation_id=conv_id, seq=row.seq,
-                               message=message_view(row)))
+            out.append(p.encode(p.MessageFrame(conversation_id=conv_id, seq=row.seq,
+                               message=message_view(row))))
     return out
 
 
@@ -434,7 +434,7 @@ async def mark_read(conn: AsyncConnection, viewer: Viewer, frame: p.Read) -> byt
     seq = max(0, min(frame.seq, row.last_seq))
     await conn.execute(update(conversations).where(conversations.c.id == row.id)
                        .values({column: seq}))
-    return p.frame("read", conversation_id=row.id, seq=seq, by=viewer.kind)
+    return p.encode(p.ReadFrame(conversation_id=row.id, seq=seq, by=viewer.kind))
 
 
 async def close_conversation(conn: AsyncConnection, viewer: Viewer,
@@ -451,7 +451,7 @@ async def close_conversation(conn: AsyncConnection, viewer: Viewer,
     # Agents get the full summary from the desk (chat/desk.py) after commit.
     return row, [
         (p.conversation_channel(row.id),
-         p.frame("conversation", conversation=visitor_conversation_view(row)))]
+         p.encode(p.ConversationFrame(conversation=visitor_conversation_view(row))))]
 
 
 async def record_rating(conn: AsyncConnection, workspace_id: str, visitor_id: str,

@@ -168,7 +168,7 @@ class Connection:
         """Act on one client frame."""
         svc, viewer = self.svc, self.viewer
         if isinstance(frame, p.Ping):
-            await self.send(p.frame("pong"))
+            await self.send(p.encode(p.Pong()))
         elif isinstance(frame, p.SendMessage):
             await self._message(frame)
         elif isinstance(frame, p.Resume):
@@ -229,7 +229,7 @@ class Connection:
             if channel not in self.sub.channels:
                 self.sub.add(channel)
         if posted.new_conversation is not None:
-            await self.send(p.frame("conversation", conversation=posted.new_conversation))
+            await self.send(p.encode(p.ConversationFrame(conversation=posted.new_conversation)))
         await self.send(posted.ack)
 
     async def _decision_response(self, frame: p.DecisionResponse) -> None:
@@ -273,10 +273,10 @@ async def _serve_visitor(ws: WebSocket, svc: Services, viewer: service.Viewer) -
         conn.sub.add(p.conversation_channel(row.id))
     svc.metrics.sockets.labels("visitor").inc()
     try:
-        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,
+        await conn.send(p.encode(p.Welcome(v=p.PROTOCOL_VERSION,
                                 heartbeat=svc.settings.ws_heartbeat_seconds,
                                 conversations=[service.visitor_conversation_view(
-                                    r, agent_name(rs, r)) for r in rows]))
+                                    r, agent_name(rs, r)) for r in rows])))
         await conn.run()
     finally:
         svc.metrics.sockets.labels("visitor").dec()
@@ -335,10 +335,10 @@ async def agent_socket(ws: WebSocket) -> None:
     await svc.live.rows(workspace_id)
     svc.metrics.sockets.labels("agent").inc()
     try:
-        await conn.send(p.frame("welcome", v=p.PROTOCOL_VERSION,
+        await conn.send(p.encode(p.Welcome(v=p.PROTOCOL_VERSION,
                                 heartbeat=svc.settings.ws_heartbeat_seconds,
                                 conversations=[], account_id=account_id,
-                                agent_id=agent_id))
+                                agent_id=agent_id)))
         if agent_id is not None:
             await svc.desk.agent_connected(workspace_id, agent_id)
         await conn.run()
@@ -451,10 +451,10 @@ def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
         anons = item["visitor"].get("anonymous_ids", [])
         if item.get("replaces"):
             # The message it replaces leaves the page first (the widget removes it).
-            gone = p.frame("withdraw", decision_id=item["replaces"], reason="replaced")
+            gone = p.encode(p.Withdraw(decision_id=item["replaces"], reason="replaced"))
             out.extend((p.browser_channel(ws_id, anon), gone) for anon in anons)
         if action.type in VISIBLE_ACTIONS:
-            data = p.frame("decision", decision=item["payload"])
+            data = p.encode(p.DecisionFrame(decision=item["payload"]))
             for anon in anons:
                 out.append((p.browser_channel(ws_id, anon), data))
         # notify_agents alerts go to the accounts they name (live/alerts.py).

@@ -49,7 +49,7 @@ async def send_manual_invitation(engine: AsyncEngine, bus: Bus, inv: ManualInvit
                "agent_name": inv.agent_name, "agent_id": inv.agent_id, "inline_reply": True,
                "language": inv.language}
     shown = {k: v for k, v in payload.items() if k != "agent_id"}
-    frame = p.frame("decision", decision=shown)
+    frame = p.encode(p.DecisionFrame(decision=shown))
 
     async def publish() -> None:
         for anon in inv.browsers:

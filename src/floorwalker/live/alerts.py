@@ -101,7 +101,7 @@ class Alerts:
         return out
 
     async def _send(self, account_ids: list[str], alert: dict[str, Any]) -> None:
-        data = p.frame("alert", alert=alert)
+        data = p.encode(p.AlertFrame(alert=alert))
         for account_id in account_ids:
             await self.bus.publish(p.account_channel(account_id), data)
 

@@ -209,7 +209,7 @@ class LiveVisitors:
                 changed.append(row)
             if changed:
                 await self.bus.publish(visitors_channel(workspace_id),
-                                       p.frame("visitors", visitors=changed))
+                                       p.encode(p.Visitors(visitors=changed)))
                 for hook in self.on_change:
                     try:
                         await hook(workspace_id, changed, before)
@@ -245,7 +245,7 @@ class LiveVisitors:
                    if departments else row["departments"]}
             self._rows[workspace_id][visitor_id] = row
             await self.bus.publish(visitors_channel(workspace_id),
-                                   p.frame("visitors", visitors=[row]))
+                                   p.encode(p.Visitors(visitors=[row])))
 
     def forget(self, workspace_id: str) -> None:
         """A workspace's rules changed: its rows are rebuilt on next use."""
@@ -268,7 +268,7 @@ class LiveVisitors:
                 gone_total += len(gone)
                 for start in range(0, len(gone), 500):
                     await self.bus.publish(visitors_channel(workspace_id),
-                                           p.frame("visitors_left", ids=gone[start:start + 500]))
+                                           p.encode(p.VisitorsLeft(ids=gone[start:start + 500])))
         return gone_total
 
     def start(self, every: float = 10.0) -> None:
