@@ -54,7 +54,8 @@ from floorwalker.events import Incoming
 from floorwalker.profiles.apply import apply_event
 from floorwalker.profiles.model import Profile, Purchase
 from floorwalker.rules.context import EvalContext
-from floorwalker.rules.engine import Engine, Output
+from floorwalker.rules.engine import Engine
+from floorwalker.rules.output import Output
 from floorwalker.rules.io import load_playbook
 from floorwalker.rules.model import Agent, Department, Scenario, Segment
 from floorwalker.rules.ruleset import RuleSet, build_ruleset

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import structlog
@@ -20,13 +21,12 @@ from floorwalker.accounts import api as accounts_api
 from floorwalker.admin import api as admin_api
 from floorwalker.admin import lookups as lookups_api
 from floorwalker.bus import MemoryBus
+from floorwalker.chat import actions as chat_actions
 from floorwalker.chat import api as chat_api
 from floorwalker.chat import canned_api as chat_canned
-from floorwalker.chat import service as chat_service
 from floorwalker.chat import ws as chat_ws
 from floorwalker.chat.desk import Desk
 from floorwalker.chat.sockets import VisitorSockets
-from floorwalker.chat.ws import decision_frames
 from floorwalker.collect import api as collect_api
 from floorwalker.collect.enrich import GeoLocator
 from floorwalker.collect.limits import Limits
@@ -36,6 +36,7 @@ from floorwalker.config import Settings
 from floorwalker.console import api as console_api
 from floorwalker.console import routes as console_routes
 from floorwalker.demo import routes as demo_routes
+from floorwalker.engage import actions as engage_actions
 from floorwalker.engage import api as engage_api
 from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
@@ -46,7 +47,6 @@ from floorwalker.ops.logging import RequestIdMiddleware, install_log_redaction
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.profiles import api as profiles_api
-from floorwalker.profiles.history import Committed
 from floorwalker.profiles.retention import RetentionTask
 from floorwalker.rules import api as rules_api
 from floorwalker.rules import preview_api as rules_preview
@@ -198,10 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks = Webhooks()
         svc.rules.on_fired.append(webhooks.on_fired)
 
-        async def push_decisions(fired: list[dict[str, Any]]) -> None:
-            await chat_service.publish(svc.bus, decision_frames(fired))
-
-        svc.rules.on_fired.append(push_decisions)
+        svc.rules.on_fired.append(engage_actions.decision_pusher(svc.bus))
         bus = svc.bus
         if isinstance(bus, MemoryBus):
             svc.rules.is_live = lambda ws, anon: bus.subscribers(
@@ -209,15 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.demo:
             await demo_routes.staff_demo_agents(svc)
 
-        async def surveys(committed: list[Committed]) -> None:
-            rated = [c for c in committed if c.event.name == "chat_rated"]
-            if rated:
-                async with svc.engine.begin() as conn:
-                    for c in rated:
-                        await chat_service.record_rating(conn, c.event.workspace_id,
-                                                         c.visitor_id, c.event.properties)
-
-        svc.pipeline.listeners.append(surveys)
+        svc.pipeline.listeners.append(partial(chat_actions.record_ratings, svc))
         svc.pipeline.listeners.append(svc.live.committed)  # last: the others are quicker
         timer_loop = TimerLoop(svc.engine, lambda rows: fire_timers(svc.rules, svc.pipeline, rows))
         app.state.timers = timer_loop

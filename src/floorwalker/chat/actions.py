@@ -20,6 +20,7 @@ from floorwalker import protocol as p
 from floorwalker.chat import service
 from floorwalker.chat.routing import Changes
 from floorwalker.events import Incoming
+from floorwalker.profiles.history import Committed
 from floorwalker.services import Services
 from floorwalker.store.transaction import atomic
 
@@ -137,3 +138,14 @@ async def _closed_event(svc: Services, row: Any) -> None:
         workspace_id=row.workspace_id, site_id="", anonymous_id=row.anonymous_id,
         user_id=None, properties={"conversation_id": row.id}, ts=now, received_at=now,
         context={})])
+
+
+async def record_ratings(svc: Services, committed: list[Committed]) -> None:
+    """A pipeline listener: post-chat surveys (the widget's ``chat_rated`` events) are
+    stored on their conversations."""
+    rated = [c for c in committed if c.event.name == "chat_rated"]
+    if rated:
+        async with svc.engine.begin() as conn:
+            for c in rated:
+                await service.record_rating(conn, c.event.workspace_id, c.visitor_id,
+                                            c.event.properties)

@@ -24,7 +24,6 @@ from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
 from floorwalker.ops.http import client_ip
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.profiles.queries import find_linked_visitor_id
-from floorwalker.rules.model import VISIBLE_ACTIONS
 from floorwalker.services import Services, services
 from floorwalker.tenancy.keys import user_hash_matches
 from floorwalker.tenancy.service import workspace_token
@@ -440,22 +439,3 @@ def _token_watch(svc: Services, token: str, workspace_id: str) -> Watch:
             if found is None or found[0] != workspace_id:
                 raise _Close(4401, "the admin token is no longer valid")
     return watch
-
-
-def decision_frames(fired: list[dict[str, Any]]) -> list[tuple[str, bytes]]:
-    """Frames for freshly committed decisions: invitations to the visitor's browsers."""
-    out: list[tuple[str, bytes]] = []
-    for item in fired:
-        action = item["action"]
-        ws_id = item["workspace_id"]
-        anons = item["visitor"].get("anonymous_ids", [])
-        if item.get("replaces"):
-            # The message it replaces leaves the page first (the widget removes it).
-            gone = p.encode(p.Withdraw(decision_id=item["replaces"], reason="replaced"))
-            out.extend((p.browser_channel(ws_id, anon), gone) for anon in anons)
-        if action.type in VISIBLE_ACTIONS:
-            data = p.encode(p.DecisionFrame(decision=item["payload"]))
-            for anon in anons:
-                out.append((p.browser_channel(ws_id, anon), data))
-        # notify_agents alerts go to the accounts they name (live/alerts.py).
-    return out

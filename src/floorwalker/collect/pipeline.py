@@ -31,7 +31,7 @@ from floorwalker.profiles.apply import apply_event
 from floorwalker.profiles.history import Committed
 from floorwalker.profiles.unit import ProfileStore, UnitOfWork
 from floorwalker.rules import decisions as decision_rows
-from floorwalker.rules.engine import Output
+from floorwalker.rules.output import Output
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.rules.runtime import Rules
 from floorwalker.store.aftercommit import AfterCommit

@@ -7,6 +7,7 @@ Views validate and call these; the frames go out from on-commit hooks, never fro
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -19,7 +20,8 @@ from floorwalker.profiles.unit import UnitOfWork
 from floorwalker.rules import decisions as decision_rows
 from floorwalker.rules.conditions import parse_duration
 from floorwalker.rules.engine import new_decision_id, snooze
-from floorwalker.rules.model import Scenario
+from floorwalker.rules.model import VISIBLE_ACTIONS, Scenario
+from floorwalker.rules.output import Fired
 from floorwalker.rules.store import get_def
 from floorwalker.services import Services
 from floorwalker.store.transaction import atomic
@@ -99,3 +101,28 @@ async def _snooze(svc: Services, visitor_id: str, scenario_key: str, seconds: fl
             snooze(unit.profile(visitor_id), scenario_key, seconds, now)
 
     await svc.pipeline.run_unit(body)
+
+
+def decision_frames(fired: list[Fired]) -> list[tuple[str, bytes]]:
+    """Frames for freshly committed decisions: invitations to the visitor's browsers
+    (``notify_agents`` alerts go to the accounts they name: live/alerts.py)."""
+    out: list[tuple[str, bytes]] = []
+    for item in fired:
+        anons = item.visitor.get("anonymous_ids", [])
+        channels = [p.browser_channel(item.workspace_id, anon) for anon in anons]
+        if item.replaces:
+            # The message it replaces leaves the page first (the widget removes it).
+            gone = p.encode(p.Withdraw(decision_id=item.replaces, reason="replaced"))
+            out.extend((channel, gone) for channel in channels)
+        if item.action.type in VISIBLE_ACTIONS:
+            data = p.encode(p.DecisionFrame(decision=item.payload))
+            out.extend((channel, data) for channel in channels)
+    return out
+
+
+def decision_pusher(bus: Bus) -> Callable[[list[Fired]], Awaitable[None]]:
+    """A rules listener (after commit): each decision to the browsers that are open."""
+    async def push(fired: list[Fired]) -> None:
+        for channel, data in decision_frames(fired):
+            await bus.publish(channel, data)
+    return push

@@ -11,13 +11,13 @@ import asyncio
 import hashlib
 import hmac
 import time
-from typing import Any
 
 import httpx
 import msgspec
 import structlog
 
 from floorwalker.rules.model import Action
+from floorwalker.rules.output import Fired
 
 log = structlog.get_logger("floorwalker.webhooks")
 ENCODE = msgspec.json.Encoder()
@@ -38,18 +38,18 @@ class Webhooks:
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
 
-    async def on_fired(self, fired: list[dict[str, Any]]) -> None:
+    async def on_fired(self, fired: list[Fired]) -> None:
         """Listener for committed decisions: start a delivery for each webhook action."""
         for item in fired:
-            action: Action = item["action"]
+            action: Action = item.action
             if action.type != "webhook" or not action.url:
                 continue
             body = ENCODE.encode({
-                "type": "scenario.fired", "decision_id": item["decision_id"],
-                "scenario": item["scenario"], "variant": item["variant"],
-                "outcome": item["outcome"], "trigger": item["trigger"],
-                "text": item["payload"].get("text"), "visitor": item["visitor"],
-                "event": item["event"], "sent_at": time.time()})
+                "type": "scenario.fired", "decision_id": item.decision_id,
+                "scenario": item.scenario, "variant": item.variant,
+                "outcome": item.outcome, "trigger": item.trigger,
+                "text": item.payload.get("text"), "visitor": item.visitor,
+                "event": item.event, "sent_at": time.time()})
             task = asyncio.create_task(self._deliver(action.url, action.secret or "", body))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

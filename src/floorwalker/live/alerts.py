@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker import protocol as p
 from floorwalker.bus import Bus
+from floorwalker.rules.output import Fired
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.store.tables import accounts
 
@@ -131,13 +132,13 @@ class Alerts:
                     "segment": {"key": key, "name": seg.name, "color": seg.color},
                     "visitor": row, "conversation_id": None, "created_at": time.time()})
 
-    async def on_fired(self, fired: list[dict[str, Any]]) -> None:
+    async def on_fired(self, fired: list[Fired]) -> None:
         """Rules listener: ``notify_agents`` decisions become targeted alerts."""
         for item in fired:
-            if item["action"].type != "notify_agents":
+            if item.action.type != "notify_agents":
                 continue
-            workspace_id = item["workspace_id"]
-            payload = item["payload"]
+            workspace_id = item.workspace_id
+            payload = item.payload
             names = {str(e).lower() for e in payload.get("agents") or ()}
             department = payload.get("department")
             rs = await self.rules(workspace_id)
@@ -148,7 +149,7 @@ class Alerts:
                       w.email.lower() in names or w.agent_id in members)]
             if to:
                 await self._send(to, {
-                    "kind": "scenario_alert", "text": payload.get("text") or item["scenario"],
-                    "scenario": item["scenario"], "decision_id": item["decision_id"],
-                    "segment": None, "visitor": item["visitor"], "conversation_id": None,
+                    "kind": "scenario_alert", "text": payload.get("text") or item.scenario,
+                    "scenario": item.scenario, "decision_id": item.decision_id,
+                    "segment": None, "visitor": item.visitor, "conversation_id": None,
                     "created_at": time.time()})

@@ -7,6 +7,7 @@ a visitor's rows with the rest of the profile.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,7 @@ class Committed:
     profile: Profile
 
 
-async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+async def record(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert events (the rules' own: ids that cannot already be stored)."""
     if rows:
         await conn.execute(_INSERT, rows)

@@ -9,7 +9,7 @@ which the profiles feature calls without knowing what the rows are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row, delete, select, update
@@ -20,7 +20,7 @@ from floorwalker.store.tables import decisions, timers
 _INSERT = decisions.insert()
 
 
-async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+async def record(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert decisions (the engine's, or an agent's invitation)."""
     if rows:
         await conn.execute(_INSERT, rows)

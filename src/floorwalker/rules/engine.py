@@ -12,8 +12,6 @@ import hashlib
 import secrets
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -21,6 +19,7 @@ import msgspec
 from floorwalker.profiles.model import Profile
 from floorwalker.rules.context import EvalContext
 from floorwalker.rules.model import VISIBLE_ACTIONS, Action, Scenario
+from floorwalker.rules.output import Fired, Output, Withdrawn
 from floorwalker.rules.render import render_action
 from floorwalker.rules.ruleset import CompiledScenario, RuleSet, current_page
 from floorwalker.rules.staffing import Presence, Staffing
@@ -31,19 +30,6 @@ DEFAULT_DEPARTMENT = "default"
 # replace an unanswered message instead of being stopped by them.
 GLOBAL_LIMITS = frozenset({"min_gap", "cap_global"})
 IDLE_TIMER = "__idle__"
-
-
-@dataclass(slots=True)
-class Output:
-    """What one unit of work's rule evaluations produced, to write and to do after commit."""
-
-    events: list[dict[str, Any]] = field(default_factory=list)
-    decisions: list[dict[str, Any]] = field(default_factory=list)
-    timers_set: dict[str, dict[str, Any]] = field(default_factory=dict)
-    after_commit: list[Callable[[], Any]] = field(default_factory=list)
-    fired: list[dict[str, Any]] = field(default_factory=list)
-    # Earlier decisions a higher-priority one replaced: {"id", "reason"}.
-    withdrawn: list[dict[str, str]] = field(default_factory=list)
 
 
 class Outstanding:
@@ -280,20 +266,18 @@ class Engine:
             if replaces is not None:
                 # The unanswered lower-priority message makes way: withdrawn in the same
                 # transaction, its agent slot freed, the widget told after commit.
-                out.withdrawn.append({"id": replaces, "reason": f"replaced_by:{sc.key}"[:64]})
+                out.withdrawn.append(Withdrawn(replaces, f"replaced_by:{sc.key}"[:64]))
                 self.outstanding.close(replaces)
             if outcome == "fired" and definition.live():
                 self.outstanding.add(rs.workspace_id, dept, decision_id,
                                      ctx.now + rs.settings.invitation_ttl_seconds)
-            out.fired.append({"decision_id": decision_id, "scenario": sc.key,
-                              "variant": variant, "outcome": outcome, "trigger": trigger,
-                              "action": action, "payload": payload,
-                              "visitor_id": profile.visitor_id,
-                              "workspace_id": profile.workspace_id, "replaces": replaces,
-                              "visitor": _summary(profile),
-                              "event": ({"name": ctx.event.name,
-                                         "properties": ctx.event.properties}
-                                        if ctx.event is not None else None)})
+            out.fired.append(Fired(
+                decision_id=decision_id, scenario=sc.key, variant=variant, outcome=outcome,
+                trigger=trigger, action=action, payload=payload,
+                visitor_id=profile.visitor_id, workspace_id=profile.workspace_id,
+                replaces=replaces, visitor=_summary(profile),
+                event=({"name": ctx.event.name, "properties": ctx.event.properties}
+                       if ctx.event is not None else None)))
             if visible:
                 won = True
 

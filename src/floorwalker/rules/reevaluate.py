@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from floorwalker.profiles.unit import UnitOfWork, UnitRunner
-from floorwalker.rules.engine import Output
+from floorwalker.rules.output import Output
 from floorwalker.rules.runtime import Rules
 from floorwalker.store.tables import visitors
 

@@ -14,8 +14,9 @@ from floorwalker.profiles import history
 from floorwalker.profiles.model import Profile
 from floorwalker.rules import decisions as decision_rows
 from floorwalker.rules.context import EvalContext
-from floorwalker.rules.engine import Engine, Output
+from floorwalker.rules.engine import Engine
 from floorwalker.rules.lookups import LookupStore
+from floorwalker.rules.output import Fired, Output
 from floorwalker.rules.ruleset import RulesCache, RuleSet
 from floorwalker.rules.staffing import Presence
 from floorwalker.store.tables import timers
@@ -36,7 +37,7 @@ class Rules:
         self.cache = RulesCache(engine)
         self.presence = Presence()
         self.engine = Engine(self.presence)
-        self.on_fired: list[Callable[[list[dict[str, Any]]], Awaitable[None]]] = []
+        self.on_fired: list[Callable[[list[Fired]], Awaitable[None]]] = []
         # Whether a browser of (workspace, anonymous id) has a live socket right now: its
         # decisions are then pushed, and marked delivered in the same transaction.
         self.is_live: Callable[[str, str], bool] = lambda _ws, _anon: False
@@ -65,15 +66,15 @@ class Rules:
         """Store what the evaluations produced, in the caller's transaction."""
         await history.record(conn, out.events)
         if out.decisions:
-            live = {item["decision_id"] for item in out.fired
-                    if any(self.is_live(item["workspace_id"], anon)
-                           for anon in item["visitor"].get("anonymous_ids", []))}
+            live = {item.decision_id for item in out.fired
+                    if any(self.is_live(item.workspace_id, anon)
+                           for anon in item.visitor.get("anonymous_ids", []))}
             for row in out.decisions:
                 if row["id"] in live and row["payload"] is not None:
                     row["delivered_at"] = row["created_at"]
             await decision_rows.record(conn, out.decisions)
         for gone in out.withdrawn:
-            await decision_rows.withdraw(conn, gone["id"], gone["reason"])
+            await decision_rows.withdraw(conn, gone.id, gone.reason)
         if out.timers_set:
             await conn.execute(_DELETE_TIMERS, {"b_ids": list(out.timers_set)})
             await conn.execute(_INSERT_TIMERS, list(out.timers_set.values()))

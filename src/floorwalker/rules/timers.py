@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker.profiles.unit import UnitOfWork, UnitRunner
-from floorwalker.rules.engine import Output
+from floorwalker.rules.output import Output
 from floorwalker.rules.runtime import Rules
 from floorwalker.store.tables import timers
 
