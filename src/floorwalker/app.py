@@ -19,7 +19,7 @@ from floorwalker import __version__
 from floorwalker import protocol as chat_protocol
 from floorwalker.accounts import api as accounts_api
 from floorwalker.admin import api as admin_api
-from floorwalker.admin import lookups as lookups_api
+from floorwalker.admin import lookups_api
 from floorwalker.bus import MemoryBus
 from floorwalker.chat import actions as chat_actions
 from floorwalker.chat import api as chat_api

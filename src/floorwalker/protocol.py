@@ -221,6 +221,12 @@ def browser_channel(workspace_id: str, anonymous_id: str) -> str:
     return f"anon:{workspace_id}:{anonymous_id}"
 
 
+def sockets_channel(account_id: str) -> str:
+    """The bus channel on which an account's open sockets hear that it changed (the
+    message is the close reason for those whose session ended)."""
+    return f"account-sockets:{account_id}"
+
+
 def account_channel(account_id: str) -> str:
     """Alerts meant for one console account."""
     return f"account:{account_id}"

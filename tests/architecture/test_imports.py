@@ -156,3 +156,13 @@ def test_nothing_but_the_app_imports_a_view() -> None:
 def test_the_cycle_finder_finds_cycles() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_only_views_find_their_parts_through_services() -> None:
+    # Actions and everything below them get what they need passed in (chat's ChatParts,
+    # engage's EngageParts...); only request handlers look the app's parts up.
+    mods = modules()
+    top, inner = imports(mods)
+    lookers = sorted(m for m in mods if "floorwalker.services" in top[m] | inner[m]
+                     and not VIEW.search(m) and feature(m) not in ("auth", "app", "cli"))
+    assert lookers == []

@@ -10,13 +10,16 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from floorwalker import protocol as p
 from floorwalker.accounts.model import ROLES, Account, Role, Session
+from floorwalker.bus import Bus
 from floorwalker.errors import ApiError, not_found
 from floorwalker.rules import store
 from floorwalker.rules.model import Agent
@@ -27,6 +30,7 @@ from floorwalker.store.tables import (
     agents,
     workspaces,
 )
+from floorwalker.store.transaction import Transaction, atomic
 from floorwalker.tenancy.keys import digest, new_id
 
 SESSION_IDLE_SECONDS = 12 * 3600.0  # a console left alone this long logs out
@@ -278,3 +282,34 @@ async def update_preferences(engine: AsyncEngine, account_id: str,
         await conn.execute(update(accounts).where(accounts.c.id == account_id).values(
             preferences=doc))
     return doc
+
+
+# -- what ends sessions: the account's open sockets hear of it once committed ----------
+
+def _recheck(tx: Transaction, bus: Bus, account_id: str, reason: str) -> None:
+    """After commit, the account's open sockets check their session again; ``reason`` is
+    the close reason of those whose session ended."""
+    tx.on_commit(partial(bus.publish, p.sockets_channel(account_id), reason.encode()))
+
+
+async def log_out(engine: AsyncEngine, bus: Bus, session: Session) -> None:
+    """End a session; its sockets close."""
+    async with atomic(engine) as tx:
+        await end_session(tx.conn, session.id)
+        _recheck(tx, bus, session.account.id, "logged out")
+
+
+async def change_password(engine: AsyncEngine, bus: Bus, account_id: str, new_hash: str,
+                          keep_session: str) -> None:
+    """A new password: the account's other sessions (and their sockets) end."""
+    async with atomic(engine) as tx:
+        await set_password_hash(tx.conn, account_id, new_hash, keep_session=keep_session)
+        _recheck(tx, bus, account_id, "password changed; log in again")
+
+
+async def disable(engine: AsyncEngine, bus: Bus, workspace_id: str, account_id: str) -> Account:
+    """Disable an account: it cannot log in, and its sessions and sockets end."""
+    async with atomic(engine) as tx:
+        account = await set_disabled(tx.conn, workspace_id, account_id, True)
+        _recheck(tx, bus, account.id, "account disabled")
+    return account

@@ -15,7 +15,6 @@ from floorwalker.auth.principal import AdminCaller, admin_caller
 from floorwalker.auth.sessions import (
     clear_session_cookie,
     current_session,
-    recheck_sockets,
     set_session_cookie,
 )
 from floorwalker.errors import ApiError
@@ -109,9 +108,7 @@ async def login(request: Request, response: Response) -> Any:
 async def logout(request: Request, response: Response, session: LoggedIn) -> Any:
     """Ends the session and clears the cookie."""
     svc = services(request)
-    async with svc.engine.begin() as conn:
-        await actions.end_session(conn, session.id)
-    await recheck_sockets(svc, session.account.id, "logged out")
+    await actions.log_out(svc.engine, svc.bus, session)
     clear_session_cookie(request, response)
     return {"logged_out": True}
 
@@ -139,9 +136,8 @@ async def change_password(request: Request, session: LoggedIn) -> Any:
         raise ApiError(403, "wrong_password", "The current password is not right.",
                        [{"path": "$.current", "problem": "does not match"}])
     new_hash = await hash_password(body.new)
-    async with svc.engine.begin() as conn:
-        await actions.set_password_hash(conn, account.id, new_hash, keep_session=session.id)
-    await recheck_sockets(svc, account.id, "password changed; log in again")
+    await actions.change_password(svc.engine, svc.bus, account.id, new_hash,
+                                  keep_session=session.id)
     return {"changed": True}
 
 
@@ -196,9 +192,7 @@ async def disable_account(account_id: str, request: Request, who: Admin) -> Any:
         raise ApiError(422, "cannot_disable_self",
                        "You cannot disable your own account; ask another admin.")
     svc = services(request)
-    async with svc.engine.begin() as conn:
-        account = await actions.set_disabled(conn, who.workspace_id, account_id, True)
-    await recheck_sockets(svc, account.id, "account disabled")
+    account = await actions.disable(svc.engine, svc.bus, who.workspace_id, account_id)
     return account.public()
 
 

@@ -137,17 +137,6 @@ SESSION_ENDED = 4401  # WebSocket close codes (docs/realtime.md)
 ROLE_CHANGED = 4403
 
 
-def sockets_channel(account_id: str) -> str:
-    """The bus channel on which an account's open sockets hear that it changed."""
-    return f"account-sockets:{account_id}"
-
-
-async def recheck_sockets(svc: Services, account_id: str, reason: str) -> None:
-    """Make the account's open sockets check their session now (call after commit);
-    ``reason`` is the close reason of those whose session ended."""
-    await svc.bus.publish(sockets_channel(account_id), reason.encode())
-
-
 async def socket_problem(svc: Services, opened: Session,
                          reason: str | None) -> tuple[int, str] | None:
     """Why a socket opened with ``opened`` must close now (close code, reason), or None."""

@@ -14,20 +14,47 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker import protocol as p
+from floorwalker.bus import Bus
 from floorwalker.chat import service
+from floorwalker.chat.desk import Desk
 from floorwalker.chat.routing import Changes
 from floorwalker.events import Incoming
 from floorwalker.profiles.history import Committed
-from floorwalker.services import Services
+from floorwalker.rules.runtime import Rules
 from floorwalker.store.transaction import atomic
 
 Answer = Callable[[service.Posted], Awaitable[None]]
 
 
-async def post_message(svc: Services, viewer: service.Viewer, frame: p.SendMessage, *,
+class _Ingested(Protocol):
+    visitor_ids: list[str]
+
+
+class _Ingest(Protocol):
+    async def ingest(self, batch: list[Incoming]) -> _Ingested: ...
+
+
+class ChatParts(Protocol):
+    """What chat's actions need of the running server (the app passes its parts)."""
+
+    @property
+    def engine(self) -> AsyncEngine: ...
+    @property
+    def bus(self) -> Bus: ...
+    @property
+    def desk(self) -> Desk: ...
+    @property
+    def rules(self) -> Rules: ...
+    @property
+    def pipeline(self) -> _Ingest: ...
+
+
+async def post_message(svc: ChatParts, viewer: service.Viewer, frame: p.SendMessage, *,
                        agent_id: str | None = None, new_per_hour: int = 0,
                        answer: Answer | None = None) -> service.Posted:
     """Store a message (starting, reopening or joining a conversation as it implies);
@@ -43,14 +70,14 @@ async def post_message(svc: Services, viewer: service.Viewer, frame: p.SendMessa
             decision_id = frame.decision_id
 
             async def answered() -> None:
-                svc.rules.engine.outstanding.close(decision_id)
+                svc.rules.answered(decision_id)
             tx.on_commit(answered)
         tx.on_commit(partial(desk.publish, joined))  # "Sam joined the chat" comes first
         tx.on_commit(partial(desk.publish, routed, posted.frames))
     return posted
 
 
-async def mark_read(svc: Services, viewer: service.Viewer, frame: p.Read,
+async def mark_read(svc: ChatParts, viewer: service.Viewer, frame: p.Read,
                     agent_id: str | None) -> None:
     """Read up to a message; the assigned agent reading the chat joins it."""
     desk = svc.desk
@@ -67,7 +94,7 @@ async def mark_read(svc: Services, viewer: service.Viewer, frame: p.Read,
             tx.on_commit(partial(desk.publish, joined))
 
 
-async def typing(svc: Services, viewer: service.Viewer, frame: p.Typing) -> None:
+async def typing(svc: ChatParts, viewer: service.Viewer, frame: p.Typing) -> None:
     """Someone types in a conversation they may see (nothing is stored)."""
     async with svc.engine.connect() as conn:
         await service.get_conversation(conn, viewer, frame.conversation_id)
@@ -78,7 +105,7 @@ async def typing(svc: Services, viewer: service.Viewer, frame: p.Typing) -> None
     await svc.bus.publish(channel, data)
 
 
-async def close(svc: Services, viewer: service.Viewer, conversation_id: str) -> Any:
+async def close(svc: ChatParts, viewer: service.Viewer, conversation_id: str) -> Any:
     """Close a conversation, tell everyone, put it on the visitor's timeline, and let its
     agent take the next one from the queue."""
     async with atomic(svc.engine) as tx:
@@ -92,7 +119,7 @@ async def close(svc: Services, viewer: service.Viewer, conversation_id: str) -> 
     return row
 
 
-async def claim(svc: Services, workspace_id: str, conversation_id: str, agent_id: str) -> None:
+async def claim(svc: ChatParts, workspace_id: str, conversation_id: str, agent_id: str) -> None:
     """An agent takes a conversation (from the queue or a colleague)."""
     rs = await svc.desk.rules(workspace_id)
     async with atomic(svc.engine) as tx:
@@ -100,7 +127,7 @@ async def claim(svc: Services, workspace_id: str, conversation_id: str, agent_id
         tx.on_commit(partial(svc.desk.publish, changes))
 
 
-async def transfer(svc: Services, workspace_id: str, conversation_id: str, *, by: str,
+async def transfer(svc: ChatParts, workspace_id: str, conversation_id: str, *, by: str,
                    agent_id: str | None, department: str | None, note: str,
                    previous_agent: str | None) -> None:
     """Hand a conversation to an agent or a department; the agent it leaves may take the
@@ -115,7 +142,7 @@ async def transfer(svc: Services, workspace_id: str, conversation_id: str, *, by
             tx.on_commit(partial(svc.desk.drain, workspace_id, previous_agent))
 
 
-async def chat_started(svc: Services, viewer: service.Viewer, site_id: str,
+async def chat_started(svc: ChatParts, viewer: service.Viewer, site_id: str,
                        user_id: str | None, decision_id: str | None) -> None:
     """A conversation starts: record it on the timeline (which also creates the visitor,
     whose id the viewer then carries)."""
@@ -130,7 +157,7 @@ async def chat_started(svc: Services, viewer: service.Viewer, site_id: str,
         viewer.visitor_id = result.visitor_ids[0]
 
 
-async def _closed_event(svc: Services, row: Any) -> None:
+async def _closed_event(svc: ChatParts, row: Any) -> None:
     """Put the end of the chat on the visitor's timeline (which ends "in a chat")."""
     now = time.time()
     await svc.pipeline.ingest([Incoming(
@@ -140,7 +167,7 @@ async def _closed_event(svc: Services, row: Any) -> None:
         context={})])
 
 
-async def record_ratings(svc: Services, committed: list[Committed]) -> None:
+async def record_ratings(svc: ChatParts, committed: list[Committed]) -> None:
     """A pipeline listener: post-chat surveys (the widget's ``chat_rated`` events) are
     stored on their conversations."""
     rated = [c for c in committed if c.event.name == "chat_rated"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -23,6 +24,7 @@ from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.rules.staffing import AgentPresence, Presence
 from floorwalker.store.tables import conversations, messages, visitors
+from floorwalker.store.transaction import atomic
 
 RuleSource = Callable[[str], Awaitable[RuleSet]]
 
@@ -197,10 +199,10 @@ class Desk:
     async def drain(self, workspace_id: str, agent_id: str) -> None:
         """Give a free agent queued conversations, then publish."""
         rs = await self.rules(workspace_id)
-        async with self.engine.begin() as conn:
-            changes = await self.router.drain(conn, rs, agent_id)
-        changes.agents.add(agent_id)
-        await self.publish(changes)
+        async with atomic(self.engine) as tx:
+            changes = await self.router.drain(tx.conn, rs, agent_id)
+            changes.agents.add(agent_id)
+            tx.on_commit(partial(self.publish, changes))
 
     # -- presence ----------------------------------------------------------------------
 

@@ -402,7 +402,7 @@ class _SessionWatch:
         self.session = session
         # Subscribed now, before the socket's welcome: a nudge sent right after it must
         # not fall between the welcome and the watch task's first step.
-        self.sub = svc.bus.subscribe([auth.sockets_channel(session.account.id)])
+        self.sub = svc.bus.subscribe([p.sockets_channel(session.account.id)])
 
     def close(self) -> None:
         """Stop hearing nudges (idempotent)."""

@@ -42,6 +42,11 @@ class Rules:
         # decisions are then pushed, and marked delivered in the same transaction.
         self.is_live: Callable[[str, str], bool] = lambda _ws, _anon: False
 
+    def answered(self, decision_id: str) -> None:
+        """A visitor answered an invitation (or it was replaced): it no longer holds an
+        agent's slot in the staffing throttle."""
+        self.engine.outstanding.close(decision_id)
+
     def invalidate(self, workspace_id: str) -> None:
         """Rules of a workspace changed."""
         self.cache.invalidate(workspace_id)
