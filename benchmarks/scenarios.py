@@ -55,9 +55,9 @@ from floorwalker.profiles.apply import apply_event
 from floorwalker.profiles.model import Profile, Purchase
 from floorwalker.rules.context import EvalContext
 from floorwalker.rules.engine import Engine
-from floorwalker.rules.output import Output
 from floorwalker.rules.io import load_playbook
 from floorwalker.rules.model import Agent, Department, Scenario, Segment
+from floorwalker.rules.output import Output
 from floorwalker.rules.ruleset import RuleSet, build_ruleset
 from floorwalker.rules.staffing import Presence
 from floorwalker.rules.validate import check_scenario, check_segment
