@@ -161,3 +161,26 @@ def test_the_detector_sees_publishing(tmp_path: Path) -> None:
     sample.write_text("async def f(svc):\n    await svc.bus.publish('c', b'x')\n"
                       "    await svc.desk.publish(changes)\n")
     assert published_from(sample) == [2, 3]
+
+
+def transactions_in(path: Path) -> list[int]:
+    """Lines where a module opens a write transaction (``engine.begin()``, ``atomic``)."""
+    tree = ast.parse(path.read_text())
+    return sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Attribute) and node.func.attr == "begin")
+        or (isinstance(node.func, ast.Name) and node.func.id == "atomic")))
+
+
+def test_views_open_no_write_transaction() -> None:
+    # The action opens it: what it writes and what follows the commit stay together.
+    openers = sorted(f"{rel}:{line}" for rel, path in modules() if VIEWS.search(rel)
+                     for line in transactions_in(path))
+    assert openers == []
+
+
+def test_the_detector_sees_transactions(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("async def f(engine):\n    async with engine.begin() as conn:\n"
+                      "        pass\n    async with atomic(engine) as tx:\n        pass\n"
+                      "    async with engine.connect() as conn:\n        pass\n")
+    assert transactions_in(sample) == [2, 4]

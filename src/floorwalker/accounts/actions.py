@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -313,3 +313,45 @@ async def disable(engine: AsyncEngine, bus: Bus, workspace_id: str, account_id: 
         account = await set_disabled(tx.conn, workspace_id, account_id, True)
         _recheck(tx, bus, account.id, "account disabled")
     return account
+
+
+# -- the transactions the API runs ------------------------------------------------------
+
+async def log_in(engine: AsyncEngine, account: Account, rehash: str | None,
+                 now: float) -> tuple[str, str, float]:
+    """A checked login: store a stronger hash of the same password if one was made, and
+    start a session: (cookie token, CSRF token, expiry)."""
+    async with engine.begin() as conn:
+        if rehash is not None:
+            await store_rehash(conn, account.id, rehash)
+        return await start_session(conn, account, now)
+
+
+async def invite_account(engine: AsyncEngine, workspace_id: str, email: str, name: str,
+                         role: str, departments: list[str] | tuple[str, ...], *,
+                         max_chats: int, agent_added: Callable[[], Awaitable[None]]
+                         ) -> tuple[Account, str]:
+    """Invite someone (see :func:`invite`); ``agent_added`` runs after commit when the
+    account chats (the workspace's rules then know one more agent)."""
+    async with atomic(engine) as tx:
+        account, link = await invite(tx.conn, workspace_id, email, name, role, departments,
+                                     max_chats=max_chats)
+        if account.agent_id is not None:
+            tx.on_commit(agent_added)
+    return account, link
+
+
+async def accept_invitation(engine: AsyncEngine, token: str, password_hash: str,
+                            now: float) -> tuple[Account, str, str, float, str]:
+    """Use an invitation and log in: (account, cookie token, CSRF token, expiry, slug)."""
+    async with engine.begin() as conn:
+        account = await claim_invitation(conn, token, password_hash, now)
+        cookie, csrf, expires = await start_session(conn, account, now)
+        slug = await workspace_slug(conn, account.workspace_id)
+    return account, cookie, csrf, expires, slug
+
+
+async def enable(engine: AsyncEngine, workspace_id: str, account_id: str) -> Account:
+    """An account may log in again."""
+    async with engine.begin() as conn:
+        return await set_disabled(conn, workspace_id, account_id, False)

@@ -95,10 +95,7 @@ async def login(request: Request, response: Response) -> Any:
         raise ApiError(403, "account_disabled",
                        "This account is disabled; ask an admin of the workspace.")
     now = time.time()
-    async with svc.engine.begin() as conn:
-        if checked.rehash is not None:
-            await actions.store_rehash(conn, account.id, checked.rehash)
-        token, csrf, expires = await actions.start_session(conn, account, now)
+    token, csrf, expires = await actions.log_in(svc.engine, account, checked.rehash, now)
     set_session_cookie(request, response, token)
     _no_store(response)
     return _logged_in(account, slug, csrf, expires)
@@ -148,12 +145,14 @@ async def create_invitation(request: Request, who: Admin) -> Any:
     password. Needs an admin session (with X-CSRF-Token) or a workspace admin token."""
     svc = services(request)
     body = await _body(request, InvitationIn)
-    async with svc.engine.begin() as conn:
-        account, link = await actions.invite(conn, who.workspace_id, body.email, body.name,
-                                             body.role, body.departments,
-                                             max_chats=body.max_chats)
-    if account.agent_id is not None:
-        svc.rules.invalidate(who.workspace_id)
+    workspace_id = who.workspace_id
+
+    async def agent_added() -> None:
+        svc.rules.invalidate(workspace_id)
+
+    account, link = await actions.invite_account(
+        svc.engine, workspace_id, body.email, body.name, body.role, body.departments,
+        max_chats=body.max_chats, agent_added=agent_added)
     return {"account": account.public(), "link": link,
             "expires_at": time.time() + actions.INVITATION_SECONDS}
 
@@ -169,10 +168,8 @@ async def accept(request: Request, response: Response) -> Any:
     check_policy(body.password, email=invited.email)
     password_hash = await hash_password(body.password)
     now = time.time()
-    async with svc.engine.begin() as conn:
-        account = await actions.claim_invitation(conn, body.token, password_hash, now)
-        token, csrf, expires = await actions.start_session(conn, account, now)
-        slug = await actions.workspace_slug(conn, account.workspace_id)
+    account, token, csrf, expires, slug = await actions.accept_invitation(
+        svc.engine, body.token, password_hash, now)
     set_session_cookie(request, response, token)
     _no_store(response)
     return _logged_in(account, slug, csrf, expires)
@@ -199,5 +196,5 @@ async def disable_account(account_id: str, request: Request, who: Admin) -> Any:
 @router.post("/accounts/{account_id}/enable", summary="Enable an account again (admin)")
 async def enable_account(account_id: str, request: Request, who: Admin) -> Any:
     """The account may log in again."""
-    async with services(request).engine.begin() as conn:
-        return (await actions.set_disabled(conn, who.workspace_id, account_id, False)).public()
+    return (await actions.enable(services(request).engine, who.workspace_id,
+                                 account_id)).public()

@@ -13,6 +13,7 @@ from floorwalker.errors import ApiError
 from floorwalker.services import services
 from floorwalker.tenancy import service
 from floorwalker.tenancy.directory import Principal
+from floorwalker.tenancy.service import WorkspaceSettings
 
 router = APIRouter(prefix="/api", tags=["admin"], dependencies=[Depends(bearer_scheme)])
 
@@ -70,9 +71,7 @@ async def create_workspace(body: WorkspaceIn, request: Request,
     if who.workspace_id is not None:
         raise ApiError(403, "instance_token_required",
                        "Creating workspaces needs an instance token (floorwalker token create).")
-    async with services(request).engine.begin() as conn:
-        ws = await service.create_workspace(conn, body.slug, body.name)
-    return _dump(ws)
+    return _dump(await service.new_workspace(services(request).engine, body.slug, body.name))
 
 
 @router.get("/workspaces", summary="List the workspaces this token can see")
@@ -98,19 +97,22 @@ async def patch_settings(body: SettingsIn, request: Request,
     """Sensitive attribute names and event retention."""
     assert who.workspace_id
     svc = services(request)
-    async with svc.engine.begin() as conn:
-        ws = await service.get_workspace(conn, who.workspace_id)
+    workspace_id = who.workspace_id
+
+    def change(settings: WorkspaceSettings) -> None:
         if body.sensitive_attributes is not None:
-            ws.settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
+            settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
         for name in ("retention_days", "max_proactive_per_session", "min_gap_seconds",
                      "invitation_ttl_seconds"):
             value = getattr(body, name)
             if value is not None:
-                setattr(ws.settings, name, value)
-        await service.save_settings(conn, ws.id, ws.settings)
-    # The rule set carries the settings (sensitive names included) to every reader.
-    svc.rules.invalidate(ws.id)
-    return _dump(ws.settings)
+                setattr(settings, name, value)
+
+    async def changed() -> None:
+        # The rule set carries the settings (sensitive names included) to every reader.
+        svc.rules.invalidate(workspace_id)
+
+    return _dump(await service.change_settings(svc.engine, workspace_id, change, changed))
 
 
 @router.post("/sites", status_code=201, summary="Create a site (returns its server key once)")
@@ -118,9 +120,8 @@ async def create_site(body: SiteIn, request: Request,
                       who: Annotated[Principal, Depends(admin_principal)]) -> Any:
     """A site with a write key, a server key (shown only now) and an identity secret."""
     assert who.workspace_id
-    async with services(request).engine.begin() as conn:
-        site = await service.create_site(conn, who.workspace_id, body.name, body.domain)
-    return _site_out(site)
+    return _site_out(await service.new_site(services(request).engine, who.workspace_id,
+                                            body.name, body.domain))
 
 
 @router.get("/sites", summary="List sites")
@@ -147,10 +148,11 @@ async def rotate_keys(site_id: str, request: Request,
     """New keys; the old ones stop working within seconds."""
     assert who.workspace_id
     svc = services(request)
-    async with svc.engine.begin() as conn:
-        site = await service.rotate_site_keys(conn, who.workspace_id, site_id)
-    svc.directory.invalidate()
-    return _site_out(site)
+    async def rotated() -> None:
+        svc.directory.invalidate()
+
+    return _site_out(await service.rotate_keys(svc.engine, who.workspace_id, site_id,
+                                               rotated))
 
 
 @router.post("/tokens", status_code=201, summary="Create another admin token")
@@ -159,7 +161,6 @@ async def create_token(body: TokenIn, request: Request,
     """A token for the caller's workspace (or an instance token from an instance token)."""
     if who.kind not in ("token", "admin_session"):
         raise ApiError(403, "admin_token_required", "This route needs an admin token.")
-    async with services(request).engine.begin() as conn:
-        token = await service.create_token(conn, who.workspace_id, body.name)
+    token = await service.new_token(services(request).engine, who.workspace_id, body.name)
     return {"token": token, "workspace_id": who.workspace_id}
 

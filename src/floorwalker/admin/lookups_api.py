@@ -63,9 +63,7 @@ async def upload(name: str, request: Request, who: Who,
         rows = iter(doc.rows)
     else:
         raise ApiError(415, "unsupported_media_type", "Send text/csv or application/json.")
-    async with svc.engine.begin() as conn:
-        table = await lookups.import_rows(conn, who.workspace_id, name, field, rows)
-    svc.lookups.invalidate(who.workspace_id, name)
+    table = await svc.lookups.replace(who.workspace_id, name, field, rows)
     return msgspec.to_builtins(table)
 
 
@@ -94,7 +92,5 @@ async def drop(name: str, request: Request,
     """Delete a table and its rows."""
     assert who.workspace_id
     svc = services(request)
-    async with svc.engine.begin() as conn:
-        await lookups.delete_table(conn, who.workspace_id, name)
-    svc.lookups.invalidate(who.workspace_id, name)
+    await svc.lookups.drop(who.workspace_id, name)
     return {"deleted": name}

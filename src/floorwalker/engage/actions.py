@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -139,3 +139,13 @@ def decision_pusher(bus: Bus) -> Callable[[list[Fired]], Awaitable[None]]:
         for channel, data in decision_frames(fired):
             await bus.publish(channel, data)
     return push
+
+
+async def hand_out(engine: AsyncEngine, workspace_id: str, visitor_id: str,
+                   now: float) -> list[Any]:
+    """The visitor's undelivered decisions (what a poll of ``GET /v1/decisions`` gets),
+    each claimed: two polls at once never both get the same one."""
+    async with engine.begin() as conn:
+        payloads = await decision_rows.claim_undelivered(conn, workspace_id, visitor_id,
+                                                         VISIBLE_ACTIONS, now)
+    return [msgspec.json.decode(payload) for payload in payloads]

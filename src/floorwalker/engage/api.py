@@ -17,8 +17,6 @@ from floorwalker.engage import actions
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import client_ip, read_body
 from floorwalker.profiles.queries import find_linked_visitor_id
-from floorwalker.rules import decisions as decision_rows
-from floorwalker.rules.model import VISIBLE_ACTIONS
 from floorwalker.services import services
 from floorwalker.tenancy.keys import user_hash_matches
 
@@ -67,10 +65,7 @@ async def pending(request: Request,
     if not vid:
         return {"decisions": []}
     now = time.time()
-    async with svc.engine.begin() as conn:
-        payloads = await decision_rows.claim_undelivered(conn, workspace_id, vid,
-                                                         VISIBLE_ACTIONS, now)
-    return {"decisions": [msgspec.json.decode(payload) for payload in payloads]}
+    return {"decisions": await actions.hand_out(svc.engine, workspace_id, vid, now)}
 
 
 class ResponseIn(msgspec.Struct, kw_only=True):

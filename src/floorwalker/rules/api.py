@@ -14,9 +14,8 @@ from floorwalker.auth.principal import admin_principal, bearer_scheme, workspace
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
 from floorwalker.profiles.queries import find_visitor_id
-from floorwalker.rules import io, store, validate
+from floorwalker.rules import actions, io, store, validate
 from floorwalker.rules.model import Agent, Department, Scenario, Segment
-from floorwalker.rules.reevaluate import reevaluate_segments
 from floorwalker.services import services
 from floorwalker.store.tables import decisions
 from floorwalker.tenancy.directory import Principal
@@ -47,13 +46,6 @@ def _out(item_id: str, value: Any) -> dict[str, Any]:
     return doc
 
 
-async def _changed(request: Request, workspace_id: str, kind: str) -> None:
-    svc = services(request)
-    svc.rules.invalidate(workspace_id)
-    if kind == "segment":
-        await reevaluate_segments(svc.rules, svc.pipeline, workspace_id)
-
-
 def _crud(plural: str) -> None:
     kind, type_, check, code = KINDS[plural]
 
@@ -70,9 +62,7 @@ def _crud(plural: str) -> None:
         assert who.workspace_id
         value = validate.decode_checked(await read_body(request, MAX_DEFINITION_BYTES),
                                         type_, check, code)
-        async with services(request).engine.begin() as conn:
-            item_id = await store.save_def(conn, kind, who.workspace_id, value, create=True)
-        await _changed(request, who.workspace_id, kind)
+        item_id = await actions.create(services(request), kind, who.workspace_id, value)
         return _out(item_id, value)
 
     @router.get(f"/{plural}/{{ref}}", summary=f"One {kind}", name=f"get_{kind}")
@@ -87,20 +77,14 @@ def _crud(plural: str) -> None:
         assert who.workspace_id
         value = validate.decode_checked(await read_body(request, MAX_DEFINITION_BYTES),
                                         type_, check, code)
-        async with services(request).engine.begin() as conn:
-            _current_id, current = await store.get_def(conn, kind, who.workspace_id, ref, type_)
-            if getattr(value, store.TABLES[kind][1]) != getattr(current, store.TABLES[kind][1]):
-                raise ApiError(422, code, "The key in the body differs from the one in the URL.")
-            item_id = await store.save_def(conn, kind, who.workspace_id, value, create=False)
-        await _changed(request, who.workspace_id, kind)
+        item_id = await actions.replace(services(request), kind, who.workspace_id, ref, value,
+                                        type_, code)
         return _out(item_id, value)
 
     @router.delete(f"/{plural}/{{ref}}", summary=f"Delete a {kind}", name=f"delete_{kind}")
     async def remove(ref: str, request: Request, who: Admin) -> Any:
         assert who.workspace_id
-        async with services(request).engine.begin() as conn:
-            await store.delete_def(conn, kind, who.workspace_id, ref)
-        await _changed(request, who.workspace_id, kind)
+        await actions.delete(services(request), kind, who.workspace_id, ref)
         return {"deleted": ref}
 
 
@@ -122,11 +106,7 @@ async def disable(ref: str, request: Request, who: Admin) -> Any:
 
 async def _toggle(request: Request, who: Principal, ref: str, on: bool) -> Any:
     assert who.workspace_id
-    async with services(request).engine.begin() as conn:
-        _id, sc = await store.get_def(conn, "scenario", who.workspace_id, ref, Scenario)
-        sc.enabled = on
-        item_id = await store.save_def(conn, "scenario", who.workspace_id, sc, create=False)
-    services(request).rules.invalidate(who.workspace_id)
+    item_id, sc = await actions.toggle_scenario(services(request), who.workspace_id, ref, on)
     return _out(item_id, sc)
 
 
@@ -231,9 +211,7 @@ async def install_playbook(name: str, request: Request, who: Admin) -> Any:
     """Create or replace the playbook's departments, segments and scenarios."""
     assert who.workspace_id
     doc = io.load_playbook(name)
-    async with services(request).engine.begin() as conn:
-        plan = await io.apply(conn, who.workspace_id, doc)
-    await _changed(request, who.workspace_id, "segment")
+    plan = await actions.apply_rules(services(request), who.workspace_id, doc)
     return {"installed": name, "changes": [{"kind": c.kind, "key": c.key, "action": c.action}
                                            for c in plan.changes]}
 

@@ -160,6 +160,20 @@ class LookupStore:
         """Forget a table after it was replaced or dropped."""
         self._tables.pop((workspace_id, name), None)
 
+    async def replace(self, workspace_id: str, name: str, key_field: str,
+                      rows: Iterable[dict[str, Any]]) -> LookupTable:
+        """Replace a table (see :func:`import_rows`); the rules read it once committed."""
+        async with self.engine.begin() as conn:
+            table = await import_rows(conn, workspace_id, name, key_field, rows)
+        self.invalidate(workspace_id, name)
+        return table
+
+    async def drop(self, workspace_id: str, name: str) -> None:
+        """Drop a table and its rows."""
+        async with self.engine.begin() as conn:
+            await delete_table(conn, workspace_id, name)
+        self.invalidate(workspace_id, name)
+
     async def table(self, workspace_id: str, name: str) -> dict[str, dict[str, Any]]:
         """All rows of a table by key (empty when there is no such table)."""
         cached = self._tables.get((workspace_id, name))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.errors import ApiError, not_found
 from floorwalker.store.tables import api_tokens, sites, workspaces
+from floorwalker.store.transaction import atomic
 from floorwalker.tenancy.keys import digest, new_id, new_key
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -168,3 +170,49 @@ async def workspace_token(conn: AsyncConnection, token: str) -> tuple[str, str, 
     if row is None or row.workspace_id is None:
         return None
     return str(row.workspace_id), str(row.id), str(row.name)
+
+
+# -- the transactions the admin API runs -------------------------------------------------
+
+Hook = Callable[[], Awaitable[None]]
+
+
+async def new_workspace(engine: AsyncEngine, slug: str, name: str | None) -> Workspace:
+    """Create a workspace (409 if the slug is taken)."""
+    async with engine.begin() as conn:
+        return await create_workspace(conn, slug, name)
+
+
+async def change_settings(engine: AsyncEngine, workspace_id: str,
+                          change: Callable[[WorkspaceSettings], None],
+                          changed: Hook) -> WorkspaceSettings:
+    """Apply ``change`` to a workspace's settings and store them; ``changed`` runs after
+    commit (the rules carry the settings to every reader)."""
+    async with atomic(engine) as tx:
+        ws = await get_workspace(tx.conn, workspace_id)
+        change(ws.settings)
+        await save_settings(tx.conn, ws.id, ws.settings)
+        tx.on_commit(changed)
+    return ws.settings
+
+
+async def new_site(engine: AsyncEngine, workspace_id: str, name: str,
+                   domain: str | None) -> Site:
+    """Create a site with its keys."""
+    async with engine.begin() as conn:
+        return await create_site(conn, workspace_id, name, domain)
+
+
+async def rotate_keys(engine: AsyncEngine, workspace_id: str, site_id: str,
+                      rotated: Hook) -> Site:
+    """New keys for a site; ``rotated`` runs after commit (caches forget the old ones)."""
+    async with atomic(engine) as tx:
+        site = await rotate_site_keys(tx.conn, workspace_id, site_id)
+        tx.on_commit(rotated)
+    return site
+
+
+async def new_token(engine: AsyncEngine, workspace_id: str | None, name: str) -> str:
+    """Another admin token (an instance token when ``workspace_id`` is None)."""
+    async with engine.begin() as conn:
+        return await create_token(conn, workspace_id, name)
