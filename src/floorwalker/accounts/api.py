@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from floorwalker.accounts import actions
 from floorwalker.accounts.model import AcceptIn, Account, InvitationIn, LoginIn, PasswordIn, Session
 from floorwalker.accounts.passwords import check_policy, hash_password, verify_password
-from floorwalker.auth.principal import AdminCaller, admin_caller
+from floorwalker.auth.caller import Caller
+from floorwalker.auth.principal import admin_caller
 from floorwalker.auth.sessions import (
     clear_session_cookie,
     current_session,
@@ -25,7 +26,7 @@ from floorwalker.services import services
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
 LoggedIn = Annotated[Session, Depends(current_session)]
-Admin = Annotated[AdminCaller, Depends(admin_caller)]
+Admin = Annotated[Caller, Depends(admin_caller)]
 
 MAX_BODY_BYTES = 16 * 1024
 LOGIN_ATTEMPTS = 10  # per client address and account...
@@ -145,7 +146,7 @@ async def create_invitation(request: Request, who: Admin) -> Any:
     password. Needs an admin session (with X-CSRF-Token) or a workspace admin token."""
     svc = services(request)
     body = await _body(request, InvitationIn)
-    workspace_id = who.workspace_id
+    workspace_id = who.workspace
 
     async def agent_added() -> None:
         svc.rules.invalidate(workspace_id)
@@ -179,7 +180,7 @@ async def accept(request: Request, response: Response) -> Any:
 async def list_accounts(request: Request, who: Admin) -> Any:
     """Everyone who may log in, with ``pending`` for invitations not yet accepted."""
     async with services(request).engine.connect() as conn:
-        return [a.public() for a in await actions.list_accounts(conn, who.workspace_id)]
+        return [a.public() for a in await actions.list_accounts(conn, who.workspace)]
 
 
 @router.post("/accounts/{account_id}/disable", summary="Disable an account (admin)")
@@ -189,12 +190,12 @@ async def disable_account(account_id: str, request: Request, who: Admin) -> Any:
         raise ApiError(422, "cannot_disable_self",
                        "You cannot disable your own account; ask another admin.")
     svc = services(request)
-    account = await actions.disable(svc.engine, svc.bus, who.workspace_id, account_id)
+    account = await actions.disable(svc.engine, svc.bus, who.workspace, account_id)
     return account.public()
 
 
 @router.post("/accounts/{account_id}/enable", summary="Enable an account again (admin)")
 async def enable_account(account_id: str, request: Request, who: Admin) -> Any:
     """The account may log in again."""
-    return (await actions.enable(services(request).engine, who.workspace_id,
+    return (await actions.enable(services(request).engine, who.workspace,
                                  account_id)).public()

@@ -8,11 +8,11 @@ import msgspec
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import admin_principal, bearer_scheme, principal
 from floorwalker.errors import ApiError
 from floorwalker.services import services
 from floorwalker.tenancy import service
-from floorwalker.tenancy.directory import Principal
 from floorwalker.tenancy.service import WorkspaceSettings
 
 router = APIRouter(prefix="/api", tags=["admin"], dependencies=[Depends(bearer_scheme)])
@@ -66,7 +66,7 @@ def _site_out(site: service.Site) -> dict[str, Any]:
 
 @router.post("/workspaces", status_code=201, summary="Create a workspace (instance token)")
 async def create_workspace(body: WorkspaceIn, request: Request,
-                           who: Annotated[Principal, Depends(principal)]) -> Any:
+                           who: Annotated[Caller, Depends(principal)]) -> Any:
     """Only an instance token may create workspaces."""
     if who.workspace_id is not None:
         raise ApiError(403, "instance_token_required",
@@ -76,7 +76,7 @@ async def create_workspace(body: WorkspaceIn, request: Request,
 
 @router.get("/workspaces", summary="List the workspaces this token can see")
 async def list_workspaces(request: Request,
-                          who: Annotated[Principal, Depends(principal)]) -> Any:
+                          who: Annotated[Caller, Depends(principal)]) -> Any:
     """All workspaces for an instance token, the token's own otherwise."""
     async with services(request).engine.connect() as conn:
         return _dump(await service.list_workspaces(conn, who.workspace_id))
@@ -84,7 +84,7 @@ async def list_workspaces(request: Request,
 
 @router.get("/workspace", summary="The caller's workspace")
 async def get_workspace(request: Request,
-                        who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                        who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """The workspace of the token, with its settings."""
     assert who.workspace_id
     async with services(request).engine.connect() as conn:
@@ -93,7 +93,7 @@ async def get_workspace(request: Request,
 
 @router.patch("/workspace/settings", summary="Change workspace settings")
 async def patch_settings(body: SettingsIn, request: Request,
-                         who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                         who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """Sensitive attribute names and event retention."""
     assert who.workspace_id
     svc = services(request)
@@ -117,7 +117,7 @@ async def patch_settings(body: SettingsIn, request: Request,
 
 @router.post("/sites", status_code=201, summary="Create a site (returns its server key once)")
 async def create_site(body: SiteIn, request: Request,
-                      who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                      who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """A site with a write key, a server key (shown only now) and an identity secret."""
     assert who.workspace_id
     return _site_out(await service.new_site(services(request).engine, who.workspace_id,
@@ -126,7 +126,7 @@ async def create_site(body: SiteIn, request: Request,
 
 @router.get("/sites", summary="List sites")
 async def list_sites(request: Request,
-                     who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                     who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """The workspace's sites with their write keys and identity secrets."""
     assert who.workspace_id
     async with services(request).engine.connect() as conn:
@@ -135,7 +135,7 @@ async def list_sites(request: Request,
 
 @router.get("/sites/{site_id}", summary="One site")
 async def get_site(site_id: str, request: Request,
-                   who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                   who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """A site of the caller's workspace."""
     assert who.workspace_id
     async with services(request).engine.connect() as conn:
@@ -144,7 +144,7 @@ async def get_site(site_id: str, request: Request,
 
 @router.post("/sites/{site_id}/rotate-keys", summary="Replace a site's keys")
 async def rotate_keys(site_id: str, request: Request,
-                      who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                      who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """New keys; the old ones stop working within seconds."""
     assert who.workspace_id
     svc = services(request)
@@ -157,7 +157,7 @@ async def rotate_keys(site_id: str, request: Request,
 
 @router.post("/tokens", status_code=201, summary="Create another admin token")
 async def create_token(body: TokenIn, request: Request,
-                       who: Annotated[Principal, Depends(principal)]) -> Any:
+                       who: Annotated[Caller, Depends(principal)]) -> Any:
     """A token for the caller's workspace (or an instance token from an instance token)."""
     if who.kind not in ("token", "admin_session"):
         raise ApiError(403, "admin_token_required", "This route needs an admin token.")

@@ -7,17 +7,17 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.errors import ApiError, not_found
 from floorwalker.ops.bodies import check_json_depth
 from floorwalker.ops.http import read_body
 from floorwalker.rules import lookups
 from floorwalker.services import services
-from floorwalker.tenancy.directory import Principal
 
 router = APIRouter(prefix="/api/lookups", tags=["lookups"], dependencies=[Depends(bearer_scheme)])
 
-Who = Annotated[Principal, Depends(workspace_principal)]
+Who = Annotated[Caller, Depends(workspace_principal)]
 
 
 class JsonUpload(msgspec.Struct, kw_only=True):
@@ -77,7 +77,7 @@ async def list_tables(request: Request, who: Who) -> Any:
 
 @router.get("/{name}/rows/{key}", summary="One row of a lookup table (admin only)")
 async def get_row(name: str, key: str, request: Request,
-                  who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                  who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """A row by key: values are sensitive, so only admin tokens read them."""
     assert who.workspace_id
     row = await services(request).lookups.get(who.workspace_id, name, key)
@@ -88,7 +88,7 @@ async def get_row(name: str, key: str, request: Request,
 
 @router.delete("/{name}", summary="Drop a lookup table")
 async def drop(name: str, request: Request,
-               who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+               who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """Delete a table and its rows."""
     assert who.workspace_id
     svc = services(request)

@@ -7,31 +7,20 @@ sessions may do what admin tokens do; agent sessions only read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import Request
 from fastapi.security import HTTPBearer
 
-from floorwalker.accounts.model import Account
-from floorwalker.auth.sessions import (
-    SAFE_METHODS,
-    SESSION_COOKIE,
-    current_account,
-    require_role,
-    to_principal,
-)
+from floorwalker.auth.caller import ADMIN_KINDS, Caller, of_account, of_token
+from floorwalker.auth.sessions import SAFE_METHODS, SESSION_COOKIE, current_account, require_role
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import bearer, client_ip
 from floorwalker.services import services
-from floorwalker.tenancy.directory import Principal
-
-ADMIN_KINDS = frozenset({"token", "admin_session"})
 
 # Declared for OpenAPI only; we read the header ourselves to return our error shape.
 bearer_scheme = HTTPBearer(auto_error=False, description="An admin token or a site server key")
 
 
-async def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Caller:
     """The caller of an ``/api`` route, or 401."""
     svc = services(request)
 
@@ -40,7 +29,7 @@ async def principal(request: Request) -> Principal:
     token = bearer(request)
     if not token and SESSION_COOKIE in request.cookies:
         # The console: the account's session (CSRF is checked on unsafe methods).
-        return to_principal(await current_account(request))
+        return of_account(await current_account(request))
     if not token:
         raise ApiError(401, "missing_token", "Send an admin token as 'Authorization: Bearer'.",
                        headers={"WWW-Authenticate": "Bearer"})
@@ -49,10 +38,10 @@ async def principal(request: Request) -> Principal:
         raise ApiError(401, "unknown_token", "This token is not valid.",
                        headers={"WWW-Authenticate": "Bearer"})
     svc.key_limiter.check("api:" + token[:16], "token")
-    return found
+    return of_token(found)
 
 
-async def workspace_principal(request: Request) -> Principal:
+async def workspace_principal(request: Request) -> Caller:
     """A caller acting inside one workspace (instance tokens are refused here)."""
     who = await principal(request)
     if who.workspace_id is None:
@@ -64,7 +53,7 @@ async def workspace_principal(request: Request) -> Principal:
     return who
 
 
-async def admin_principal(request: Request) -> Principal:
+async def admin_principal(request: Request) -> Caller:
     """A workspace caller holding an admin token (server keys cannot manage the workspace)."""
     who = await workspace_principal(request)
     if who.kind == "agent_session":
@@ -74,19 +63,8 @@ async def admin_principal(request: Request) -> Principal:
     return who
 
 
-@dataclass(frozen=True, slots=True)
-class AdminCaller:
-    """An admin of one workspace: a logged-in admin account, or a workspace admin token."""
-
-    workspace_id: str
-    account: Account | None  # None: a bearer token
-
-
-async def admin_caller(request: Request) -> AdminCaller:
+async def admin_caller(request: Request) -> Caller:
     """A bearer token when one is sent (cookies are then ignored), else an admin session."""
     if request.headers.get("authorization"):
-        who = await admin_principal(request)
-        assert who.workspace_id is not None
-        return AdminCaller(who.workspace_id, None)
-    account = await require_role("admin")(request)
-    return AdminCaller(account.workspace_id, account)
+        return await admin_principal(request)
+    return of_account(await require_role("admin")(request))

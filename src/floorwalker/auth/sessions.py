@@ -21,7 +21,6 @@ from floorwalker.accounts.model import Account, Role, Session
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import _trusted
 from floorwalker.services import Services, services
-from floorwalker.tenancy.directory import Principal
 
 SESSION_COOKIE = "fw_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -99,12 +98,6 @@ def require_role(role: Role) -> Callable[[Request], Awaitable[Account]]:
             raise ApiError(403, "admin_required", "Only an admin of this workspace may do this.")
         return account
     return dependency
-
-
-def to_principal(account: Account) -> Principal:
-    """The admin API's principal for an account: kind ``admin_session`` or ``agent_session``
-    (auth/principal.py decides which routes accept which)."""
-    return Principal(account.workspace_id, f"{account.role}_session")
 
 
 def _same_origin(ws: WebSocket) -> bool:

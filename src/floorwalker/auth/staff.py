@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import Request
 
-from floorwalker.accounts.model import Account
+from floorwalker.auth.caller import Caller, of_account, of_token
 from floorwalker.auth.sessions import SESSION_COOKIE, current_account
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import bearer, client_ip
 from floorwalker.services import services
 
 
-@dataclass(frozen=True, slots=True)
-class Staff:
-    """A caller acting inside one workspace."""
-
-    workspace_id: str
-    account: Account | None  # None: an admin token
-    is_admin: bool
-    agent_id: str | None
-    name: str
-
-    @property
-    def account_id(self) -> str | None:
-        """The account's id (None for a token)."""
-        return self.account.id if self.account else None
-
-
-async def staff(request: Request) -> Staff:
+async def staff(request: Request) -> Caller:
     """Any account of the workspace (CSRF checked on unsafe methods), or an admin token."""
     svc = services(request)
     svc.ip_limiter.check(client_ip(request, svc.settings.trusted_proxies) or "unknown",
                          "client address")
     token = bearer(request)
     if not token and SESSION_COOKIE in request.cookies:
-        account = await current_account(request)
-        return Staff(account.workspace_id, account, account.role == "admin", account.agent_id,
-                     account.name)
+        return of_account(await current_account(request))
     if not token:
         raise ApiError(401, "login_required", "Log in to the console, or send an admin token "
                        "as 'Authorization: Bearer'.", headers={"WWW-Authenticate": "Bearer"})
@@ -50,10 +30,10 @@ async def staff(request: Request) -> Staff:
         raise ApiError(403, "workspace_token_required",
                        "This route acts inside a workspace; use a workspace token.")
     svc.key_limiter.check("api:" + token[:16], "token")
-    return Staff(found.workspace_id, None, True, None, "Admin token")
+    return of_token(found)
 
 
-async def admin_staff(request: Request) -> Staff:
+async def admin_staff(request: Request) -> Caller:
     """An admin account or an admin token (403 ``admin_required`` otherwise)."""
     caller = await staff(request)
     if not caller.is_admin:
@@ -61,7 +41,7 @@ async def admin_staff(request: Request) -> Staff:
     return caller
 
 
-def agent_of(caller: Staff) -> str:
+def agent_of(caller: Caller) -> str:
     """The caller's agents row id (409 ``not_an_agent`` for admins without one)."""
     if caller.agent_id is None:
         raise ApiError(409, "not_an_agent",

@@ -18,8 +18,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker import protocol as p
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import bearer_scheme
-from floorwalker.auth.staff import Staff, agent_of, staff
+from floorwalker.auth.staff import agent_of, staff
 from floorwalker.chat import actions, service
 from floorwalker.chat.desk import summaries
 from floorwalker.errors import ApiError
@@ -31,7 +32,7 @@ from floorwalker.store.tables import conversations, messages
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"],
                    dependencies=[Depends(bearer_scheme)])
-Caller = Annotated[Staff, Depends(staff)]
+Staff = Annotated[Caller, Depends(staff)]
 MAX_BODY = 16 * 1024
 EXPORT_LIMIT = 100_000
 
@@ -69,7 +70,7 @@ def _filters(view: str = "all", q: str | None = None, segment: str | None = None
 def _where(f: Filters, caller: Staff, rs: RuleSet) -> list[Any]:
     """SQL conditions for the filters, inside the caller's workspace."""
     c = conversations.c
-    out: list[Any] = [c.workspace_id == caller.workspace_id]
+    out: list[Any] = [c.workspace_id == caller.workspace]
     if f.view == "mine":
         out += [c.assigned_agent_id == agent_of(caller), c.status != "closed"]
     elif f.view == "queue":
@@ -82,7 +83,7 @@ def _where(f: Filters, caller: Staff, rs: RuleSet) -> list[Any]:
         words = [w for w in f.q.lower().split() if w][:10]
         for word in words:
             out.append(c.id.in_(select(messages.c.conversation_id).where(
-                messages.c.workspace_id == caller.workspace_id,
+                messages.c.workspace_id == caller.workspace,
                 func.lower(messages.c.text).contains(word, autoescape=True))))
     if f.segment:
         out.append(c.segments.contains(f",{f.segment},", autoescape=True))
@@ -127,7 +128,7 @@ Epoch = Annotated[float | None, Query(allow_inf_nan=False)]
 
 @router.get("", summary="Conversations: mine, my departments' queue, or all; history search")
 async def list_conversations(
-        request: Request, caller: Caller, view: ViewQ = "all",
+        request: Request, caller: Staff, view: ViewQ = "all",
         q: Annotated[str | None, Query(max_length=200)] = None,
         segment: Text64 = None, agent: Text64 = None, department: Text64 = None,
         scenario: Text64 = None, since: Epoch = None, until: Epoch = None,
@@ -137,7 +138,7 @@ async def list_conversations(
         before: Annotated[str | None, Query(max_length=120)] = None) -> Any:
     """Newest activity first; ``next`` pages on."""
     svc = services(request)
-    rs = await svc.rules.cache.get(caller.workspace_id)
+    rs = await svc.rules.cache.get(caller.workspace)
     where = _where(_filters(view, q, segment, agent, department, scenario, since, until,
                             rating, status), caller, rs)
     if before:
@@ -160,7 +161,7 @@ def _csv_cell(value: Any) -> str:
 @router.get("/export.csv", summary="Every matching conversation as CSV",
             response_class=StreamingResponse)
 async def export_csv(
-        request: Request, caller: Caller, view: ViewQ = "all",
+        request: Request, caller: Staff, view: ViewQ = "all",
         q: Annotated[str | None, Query(max_length=200)] = None,
         segment: Text64 = None, agent: Text64 = None, department: Text64 = None,
         scenario: Text64 = None, since: Epoch = None, until: Epoch = None,
@@ -168,7 +169,7 @@ async def export_csv(
         status: Annotated[Literal["queued", "open", "closed"] | None, Query()] = None) -> Any:
     """Same filters as the list; one row per conversation, streamed."""
     svc = services(request)
-    rs = await svc.rules.cache.get(caller.workspace_id)
+    rs = await svc.rules.cache.get(caller.workspace)
     where = _where(_filters(view, q, segment, agent, department, scenario, since, until,
                             rating, status), caller, rs)
     header = ["id", "started_at", "closed_at", "status", "department", "scenario", "agent",
@@ -223,11 +224,11 @@ def _iso(epoch: float | None) -> str:
 
 
 async def _one(svc: Services, caller: Staff, conversation_id: str) -> tuple[RuleSet, Any]:
-    rs = await svc.rules.cache.get(caller.workspace_id)
+    rs = await svc.rules.cache.get(caller.workspace)
     async with svc.engine.connect() as conn:
         row = (await conn.execute(select(conversations).where(
             conversations.c.id == conversation_id[:40],
-            conversations.c.workspace_id == caller.workspace_id))).first()
+            conversations.c.workspace_id == caller.workspace))).first()
     if row is None:
         raise ApiError(404, "not_found", "No such conversation.")
     return rs, row
@@ -240,7 +241,7 @@ async def _messages(conn: AsyncConnection, conversation_id: str) -> list[dict[st
 
 
 @router.get("/{conversation_id}", summary="One conversation with every message and note")
-async def get_conversation(conversation_id: str, request: Request, caller: Caller) -> Any:
+async def get_conversation(conversation_id: str, request: Request, caller: Staff) -> Any:
     """The summary and all messages, internal notes included."""
     svc = services(request)
     rs, row = await _one(svc, caller, conversation_id)
@@ -251,7 +252,7 @@ async def get_conversation(conversation_id: str, request: Request, caller: Calle
 
 @router.get("/{conversation_id}/transcript.txt", response_class=PlainTextResponse,
             summary="One conversation as text")
-async def transcript(conversation_id: str, request: Request, caller: Caller) -> Any:
+async def transcript(conversation_id: str, request: Request, caller: Staff) -> Any:
     """A readable transcript (internal notes marked), as a download."""
     svc = services(request)
     rs, row = await _one(svc, caller, conversation_id)
@@ -285,13 +286,13 @@ class MessageIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 def _viewer(caller: Staff) -> service.Viewer:
-    return service.Viewer(workspace_id=caller.workspace_id, kind="agent", name=caller.name,
+    return service.Viewer(workspace_id=caller.workspace, kind="agent", name=caller.name,
                           author_id=caller.agent_id or caller.account_id)
 
 
 @router.post("/{conversation_id}/messages", status_code=201,
              summary="Post a message or an internal note as the caller")
-async def post_message(conversation_id: str, request: Request, caller: Caller) -> Any:
+async def post_message(conversation_id: str, request: Request, caller: Staff) -> Any:
     """Like the socket's ``message`` frame: stored, then published."""
     svc = services(request)
     body = decode_checked(await read_body(request, MAX_BODY), MessageIn, lambda _v: [],
@@ -312,12 +313,12 @@ async def _summary(svc: Services, caller: Staff, conversation_id: str) -> Any:
 
 @router.post("/{conversation_id}/claim", summary="Take a conversation (from the queue or a "
              "colleague)")
-async def claim(conversation_id: str, request: Request, caller: Caller) -> Any:
+async def claim(conversation_id: str, request: Request, caller: Staff) -> Any:
     """The caller becomes its agent."""
     agent_id = agent_of(caller)
     svc = services(request)
     _rs, row = await _one(svc, caller, conversation_id)
-    await actions.claim(svc, caller.workspace_id, row.id, agent_id)
+    await actions.claim(svc, caller.workspace, row.id, agent_id)
     return await _summary(svc, caller, conversation_id)
 
 
@@ -330,7 +331,7 @@ class TransferIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 @router.post("/{conversation_id}/transfer", summary="Hand over to an agent or a department")
-async def transfer(conversation_id: str, request: Request, caller: Caller) -> Any:
+async def transfer(conversation_id: str, request: Request, caller: Staff) -> Any:
     """The note becomes an internal message; a department routes or queues it."""
     svc = services(request)
     body = decode_checked(await read_body(request, MAX_BODY), TransferIn, lambda _v: [],
@@ -338,14 +339,14 @@ async def transfer(conversation_id: str, request: Request, caller: Caller) -> An
     if len(body.note) > p.MAX_TEXT or "\x00" in body.note:
         raise ApiError(422, "invalid_transfer", f"note is at most {p.MAX_TEXT} characters.")
     _rs, row = await _one(svc, caller, conversation_id)
-    await actions.transfer(svc, caller.workspace_id, row.id, by=caller.name,
+    await actions.transfer(svc, caller.workspace, row.id, by=caller.name,
                            agent_id=body.agent_id, department=body.department,
                            note=body.note.strip(), previous_agent=row.assigned_agent_id)
     return await _summary(svc, caller, conversation_id)
 
 
 @router.post("/{conversation_id}/close", summary="Close a conversation")
-async def close(conversation_id: str, request: Request, caller: Caller) -> Any:
+async def close(conversation_id: str, request: Request, caller: Staff) -> Any:
     """A new visitor message reopens it."""
     svc = services(request)
     await _one(svc, caller, conversation_id)

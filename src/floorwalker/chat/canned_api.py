@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from floorwalker import protocol as p
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import bearer_scheme
-from floorwalker.auth.staff import Staff, admin_staff, staff
+from floorwalker.auth.staff import admin_staff, staff
 from floorwalker.chat import canned
 from floorwalker.chat.canned import CannedIn
 from floorwalker.errors import ApiError
@@ -28,8 +29,8 @@ from floorwalker.texts.templates import TemplateError
 
 router = APIRouter(prefix="/api/canned-replies", tags=["conversations"],
                    dependencies=[Depends(bearer_scheme)])
-Caller = Annotated[Staff, Depends(staff)]
-Admin = Annotated[Staff, Depends(admin_staff)]
+Staff = Annotated[Caller, Depends(staff)]
+Admin = Annotated[Caller, Depends(admin_staff)]
 MAX_BODY = 32 * 1024
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SAMPLE = {"visitor": {"first_name": "Ann", "name": "Ann Example", "email": "ann@example.com",
@@ -64,30 +65,30 @@ async def _checked(request: Request) -> CannedIn:
 
 
 @router.get("", summary="Canned replies (everyone)")
-async def list_replies(request: Request, caller: Caller) -> Any:
+async def list_replies(request: Request, caller: Staff) -> Any:
     """Every canned reply of the workspace, by shortcut."""
     async with services(request).engine.connect() as conn:
-        return await canned.all_replies(conn, caller.workspace_id)
+        return await canned.all_replies(conn, caller.workspace)
 
 
 @router.post("", status_code=201, summary="Add a canned reply (admin)")
 async def create_reply(request: Request, caller: Admin) -> Any:
     """The text is a template (checked now: a broken one is 422)."""
     body = await _checked(request)
-    return await canned.create(services(request).engine, caller.workspace_id, body)
+    return await canned.create(services(request).engine, caller.workspace, body)
 
 
 @router.put("/{reply_id}", summary="Replace a canned reply (admin)")
 async def replace_reply(reply_id: str, request: Request, caller: Admin) -> Any:
     """Same checks as creating one."""
     body = await _checked(request)
-    return await canned.replace(services(request).engine, caller.workspace_id, reply_id, body)
+    return await canned.replace(services(request).engine, caller.workspace, reply_id, body)
 
 
 @router.delete("/{reply_id}", summary="Delete a canned reply (admin)")
 async def delete_reply(reply_id: str, request: Request, caller: Admin) -> Any:
     """Gone for everyone."""
-    await canned.remove(services(request).engine, caller.workspace_id, reply_id)
+    await canned.remove(services(request).engine, caller.workspace, reply_id)
     return {"deleted": reply_id}
 
 
@@ -98,17 +99,17 @@ class RenderIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 @router.post("/{reply_id}/render", summary="A canned reply, personalised for a conversation")
-async def render_reply(reply_id: str, request: Request, caller: Caller) -> Any:
+async def render_reply(reply_id: str, request: Request, caller: Staff) -> Any:
     """``visitor.*`` (first_name, name, email, city, country, language), ``agent.name`` and
     ``conversation.*`` (department, scenario) are filled in."""
     svc = services(request)
     body = decode_checked(await read_body(request, MAX_BODY), RenderIn, lambda _v: [],
                           "invalid_request")
     async with svc.engine.connect() as conn:
-        reply = await canned.get_reply(conn, caller.workspace_id, reply_id)
+        reply = await canned.get_reply(conn, caller.workspace, reply_id)
         conv = (await conn.execute(select(conversations).where(
             conversations.c.id == body.conversation_id[:40],
-            conversations.c.workspace_id == caller.workspace_id))).first()
+            conversations.c.workspace_id == caller.workspace))).first()
         if conv is None:
             raise ApiError(404, "not_found", "No such conversation.")
         doc = (await conn.execute(select(visitors.c.profile).where(
@@ -116,7 +117,7 @@ async def render_reply(reply_id: str, request: Request, caller: Caller) -> Any:
     visitor: dict[str, Any] = {}
     if doc:
         # The agent reads the result: the workspace's sensitive attributes stay out.
-        hidden = (await svc.rules.cache.get(caller.workspace_id)).sensitive
+        hidden = (await svc.rules.cache.get(caller.workspace)).sensitive
         profile = PROFILE_DECODER.decode(doc)
         attrs = {k: v for k, v in profile.attributes.items() if k not in hidden}
         name = visitor_name(profile, hidden)

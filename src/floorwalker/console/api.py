@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from floorwalker import protocol as p
 from floorwalker.accounts import actions as account_actions
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import bearer_scheme
-from floorwalker.auth.staff import Staff, agent_of, staff
+from floorwalker.auth.staff import agent_of, staff
 from floorwalker.chat.desk import summaries
 from floorwalker.engage.actions import ManualInvitation, send_manual_invitation
 from floorwalker.errors import ApiError
@@ -28,7 +29,7 @@ from floorwalker.services import Services, services
 from floorwalker.store.tables import accounts, conversations, decisions
 
 router = APIRouter(prefix="/api", tags=["console"], dependencies=[Depends(bearer_scheme)])
-Caller = Annotated[Staff, Depends(staff)]
+Staff = Annotated[Caller, Depends(staff)]
 MAX_BODY = 16 * 1024
 
 
@@ -42,7 +43,7 @@ def _account_id(caller: Staff) -> str:
 # -- the caller ------------------------------------------------------------------------
 
 @router.get("/me/preferences", summary="Your console preferences")
-async def get_preferences(request: Request, caller: Caller) -> Any:
+async def get_preferences(request: Request, caller: Staff) -> Any:
     """Watched segments, muted alert kinds, sound and desktop notifications."""
     account_id = _account_id(caller)
     async with services(request).engine.connect() as conn:
@@ -52,13 +53,13 @@ async def get_preferences(request: Request, caller: Caller) -> Any:
 
 
 @router.put("/me/preferences", summary="Change your console preferences")
-async def put_preferences(request: Request, caller: Caller) -> Any:
+async def put_preferences(request: Request, caller: Staff) -> Any:
     """Fields left out keep their value. Unknown segments or alert kinds are 422."""
     account_id = _account_id(caller)
     svc = services(request)
     patch = decode_checked(await read_body(request, MAX_BODY), PreferencesPatch,
                            lambda _v: [], "invalid_preferences")
-    rs = await svc.rules.cache.get(caller.workspace_id)
+    rs = await svc.rules.cache.get(caller.workspace)
     if patch.watched_segments is not None:
         known = {s.key for s in rs.segments}
         unknown = [k for k in patch.watched_segments if k not in known]
@@ -84,7 +85,7 @@ async def put_preferences(request: Request, caller: Caller) -> Any:
         return msgspec.json.encode(prefs).decode()
 
     doc = await account_actions.update_preferences(svc.engine, account_id, patched)
-    svc.alerts.invalidate(caller.workspace_id)
+    svc.alerts.invalidate(caller.workspace)
     return msgspec.to_builtins(decode_preferences(doc))
 
 
@@ -95,14 +96,14 @@ class StatusIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 @router.put("/me/status", summary="Set your own presence: online or away")
-async def put_status(request: Request, caller: Caller) -> Any:
+async def put_status(request: Request, caller: Staff) -> Any:
     """Agents only. Offline is not chosen: it follows from closing the last console tab."""
     agent_id = agent_of(caller)
     svc = services(request)
     body = decode_checked(await read_body(request, MAX_BODY), StatusIn, lambda _v: [],
                           "invalid_status")
-    await svc.desk.set_status(caller.workspace_id, agent_id, body.status)
-    state = svc.rules.presence.get(caller.workspace_id, agent_id)
+    await svc.desk.set_status(caller.workspace, agent_id, body.status)
+    state = svc.rules.presence.get(caller.workspace, agent_id)
     return {"agent_id": agent_id, "status": state.status, "active_chats": state.active_chats}
 
 
@@ -110,7 +111,7 @@ async def put_status(request: Request, caller: Caller) -> Any:
 
 @router.get("/live/visitors", summary="Everyone on the site now")
 async def live_visitors(
-        request: Request, caller: Caller,
+        request: Request, caller: Staff,
         segment: Annotated[str | None, Query(max_length=64)] = None,
         department: Annotated[str | None, Query(max_length=64)] = None,
         page: Annotated[str | None, Query(max_length=500)] = None,
@@ -118,8 +119,8 @@ async def live_visitors(
         limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> Any:
     """Live rows (seen within the live window), filtered and sorted, with segment counts."""
     svc = services(request)
-    rows = await svc.live.rows(caller.workspace_id)
-    rs = await svc.rules.cache.get(caller.workspace_id)
+    rows = await svc.live.rows(caller.workspace)
+    rs = await svc.rules.cache.get(caller.workspace)
     counts: dict[str, int] = {}
     for row in rows:
         for key in row["segments"]:
@@ -166,22 +167,22 @@ async def _visitor_id(svc: Services, workspace_id: str, ref: str) -> str:
 
 
 @router.get("/live/visitors/{ref}", summary="A visitor's card")
-async def visitor_card(ref: str, request: Request, caller: Caller) -> Any:
+async def visitor_card(ref: str, request: Request, caller: Staff) -> Any:
     """Profile, live row, timeline, conversations on every device, and decisions."""
     svc = services(request)
-    vid = await _visitor_id(svc, caller.workspace_id, ref)
-    rs = await svc.rules.cache.get(caller.workspace_id)
+    vid = await _visitor_id(svc, caller.workspace, ref)
+    rs = await svc.rules.cache.get(caller.workspace)
     hidden = sensitive.hidden_for(rs.sensitive, reader=caller.is_admin)
     async with svc.engine.connect() as conn:
-        profile = await queries.load_profile(conn, caller.workspace_id, vid)
+        profile = await queries.load_profile(conn, caller.workspace, vid)
         events = await queries.timeline(conn, vid, limit=50)
         convs = list((await conn.execute(select(conversations).where(
-            conversations.c.workspace_id == caller.workspace_id,
+            conversations.c.workspace_id == caller.workspace,
             conversations.c.visitor_id == vid)
             .order_by(conversations.c.started_at.desc()).limit(50))).all())
         convs_doc = await summaries(conn, rs, convs)
         decided = await conn.execute(select(decisions).where(
-            decisions.c.workspace_id == caller.workspace_id, decisions.c.visitor_id == vid)
+            decisions.c.workspace_id == caller.workspace, decisions.c.visitor_id == vid)
             .order_by(decisions.c.created_at.desc()).limit(50))
         decisions_doc = [{"id": d.id, "scenario": d.scenario_key, "outcome": d.outcome,
                           "reason": d.reason, "variant": d.variant,
@@ -194,8 +195,8 @@ async def visitor_card(ref: str, request: Request, caller: Caller) -> Any:
     view["top_segments"] = chips[:3]
     view.pop("engagement", None)
     events = [sensitive.event_doc(event, hidden) for event in events]
-    live_row = await svc.live.row(caller.workspace_id, vid) or visitor_row(profile, rs)
-    return {"visitor": live_row, "live": await svc.live.row(caller.workspace_id, vid) is not None,
+    live_row = await svc.live.row(caller.workspace, vid) or visitor_row(profile, rs)
+    return {"visitor": live_row, "live": await svc.live.row(caller.workspace, vid) is not None,
             "profile": view, "events": events, "conversations": convs_doc,
             "decisions": decisions_doc}
 
@@ -208,7 +209,7 @@ class InviteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 @router.post("/live/visitors/{ref}/invite", status_code=201,
              summary="Invite a live visitor to chat with you")
-async def invite_visitor(ref: str, request: Request, caller: Caller) -> Any:
+async def invite_visitor(ref: str, request: Request, caller: Staff) -> Any:
     """A chat invitation from the caller to the visitor's open browsers."""
     agent_id = agent_of(caller)
     svc = services(request)
@@ -217,15 +218,15 @@ async def invite_visitor(ref: str, request: Request, caller: Caller) -> Any:
     text = body.text.strip()
     if not text or len(text) > p.MAX_TEXT or "\x00" in text:
         raise ApiError(422, "invalid_invitation", f"text is 1-{p.MAX_TEXT} characters.")
-    vid = await _visitor_id(svc, caller.workspace_id, ref)
+    vid = await _visitor_id(svc, caller.workspace, ref)
     async with svc.engine.connect() as conn:
-        profile = await queries.load_profile(conn, caller.workspace_id, vid)
+        profile = await queries.load_profile(conn, caller.workspace, vid)
     anons = [a for a in profile.anonymous_ids
-             if svc.bus.subscribers(p.browser_channel(caller.workspace_id, a)) > 0]
+             if svc.bus.subscribers(p.browser_channel(caller.workspace, a)) > 0]
     if not anons:
         raise ApiError(409, "visitor_offline", "This visitor has no page open right now.")
     decision_id = await send_manual_invitation(svc.engine, svc.bus, ManualInvitation(
-        workspace_id=caller.workspace_id, visitor_id=vid, agent_id=agent_id,
+        workspace_id=caller.workspace, visitor_id=vid, agent_id=agent_id,
         agent_name=caller.name, text=text, language=profile.language or "en",
         browsers=tuple(anons)))
     return {"decision_id": decision_id, "browsers": len(anons)}
@@ -234,7 +235,7 @@ async def invite_visitor(ref: str, request: Request, caller: Caller) -> Any:
 # -- charts ----------------------------------------------------------------------------
 
 @router.get("/stats/overview", summary="Chats, ratings and invitations per day")
-async def overview(request: Request, caller: Caller,
+async def overview(request: Request, caller: Staff,
                    days: Annotated[int, Query(ge=1, le=90)] = 14) -> Any:
     """One row per UTC day (oldest first) and the live figures."""
     svc = services(request)
@@ -248,7 +249,7 @@ async def overview(request: Request, caller: Caller,
     async with svc.engine.connect() as conn:
         for started, rating in await conn.execute(select(
                 conversations.c.started_at, conversations.c.rating).where(
-                conversations.c.workspace_id == caller.workspace_id,
+                conversations.c.workspace_id == caller.workspace,
                 conversations.c.started_at >= start)):
             day = datetime.fromtimestamp(started, UTC).date().isoformat()
             if day in table:
@@ -257,7 +258,7 @@ async def overview(request: Request, caller: Caller,
                     ratings.setdefault(day, []).append(int(rating))
         for created, response in await conn.execute(select(
                 decisions.c.created_at, decisions.c.response).where(
-                decisions.c.workspace_id == caller.workspace_id,
+                decisions.c.workspace_id == caller.workspace,
                 decisions.c.created_at >= start,
                 decisions.c.action_type.in_(("chat_invitation", "popup")),
                 decisions.c.outcome != "suppressed")):
@@ -267,12 +268,12 @@ async def overview(request: Request, caller: Caller,
                 if response in ("accepted", "replied"):
                     table[day]["accepted"] += 1
         queued = await conn.scalar(select(func.count()).where(
-            conversations.c.workspace_id == caller.workspace_id,
+            conversations.c.workspace_id == caller.workspace,
             conversations.c.status == "queued"))
     for day, values in ratings.items():
         table[day]["rated"] = len(values)
         table[day]["avg_rating"] = round(sum(values) / len(values), 2)
-    rows = await svc.live.rows(caller.workspace_id)
+    rows = await svc.live.rows(caller.workspace)
     return {"days": list(table.values()),
             "live": {"visitors": len(rows), "in_chat": sum(1 for r in rows if r["in_chat"]),
                      "queued": int(queued or 0)}}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.errors import ApiError
 from floorwalker.profiles import queries, sensitive
@@ -15,15 +16,14 @@ from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.services import Services, services
 from floorwalker.store.tables import visitors
 from floorwalker.store.writer import StorageUnavailable
-from floorwalker.tenancy.directory import Principal
 
 router = APIRouter(prefix="/api/visitors", tags=["visitors"],
                    dependencies=[Depends(bearer_scheme)])
 
-Who = Annotated[Principal, Depends(workspace_principal)]
+Who = Annotated[Caller, Depends(workspace_principal)]
 
 
-async def _hidden(svc: Services, who: Principal) -> frozenset[str]:
+async def _hidden(svc: Services, who: Caller) -> frozenset[str]:
     """Sensitive names this caller does not see (all of them for an agent's session)."""
     assert who.workspace_id
     rs = await svc.rules.cache.get(who.workspace_id)
@@ -88,7 +88,7 @@ async def get_events(ref: str, request: Request, who: Who,
 
 @router.get("/{ref}/export", summary="Everything stored about a visitor")
 async def export_visitor(ref: str, request: Request,
-                         who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                         who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """Profile, identities and the whole timeline, for a data-subject access request."""
     assert who.workspace_id
     async with services(request).engine.connect() as conn:
@@ -111,7 +111,7 @@ async def export_visitor(ref: str, request: Request,
 
 @router.delete("/{ref}", summary="Erase a visitor everywhere")
 async def delete_visitor(ref: str, request: Request,
-                         who: Annotated[Principal, Depends(admin_principal)]) -> Any:
+                         who: Annotated[Caller, Depends(admin_principal)]) -> Any:
     """Deletes the profile, every event and every identity link of the visitor."""
     assert who.workspace_id
     workspace_id = who.workspace_id

@@ -10,6 +10,7 @@ import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import admin_principal, bearer_scheme, workspace_principal
 from floorwalker.errors import ApiError
 from floorwalker.ops.http import read_body
@@ -18,11 +19,10 @@ from floorwalker.rules import actions, io, store, validate
 from floorwalker.rules.model import Agent, Department, Scenario, Segment
 from floorwalker.services import services
 from floorwalker.store.tables import decisions
-from floorwalker.tenancy.directory import Principal
 
 router = APIRouter(prefix="/api", tags=["rules"], dependencies=[Depends(bearer_scheme)])
-Admin = Annotated[Principal, Depends(admin_principal)]
-Reader = Annotated[Principal, Depends(workspace_principal)]
+Admin = Annotated[Caller, Depends(admin_principal)]
+Reader = Annotated[Caller, Depends(workspace_principal)]
 MAX_DEFINITION_BYTES = 256 * 1024
 
 KINDS: dict[str, tuple[str, type[Any], Callable[[Any], list[dict[str, str]]], str]] = {
@@ -104,7 +104,7 @@ async def disable(ref: str, request: Request, who: Admin) -> Any:
     return await _toggle(request, who, ref, False)
 
 
-async def _toggle(request: Request, who: Principal, ref: str, on: bool) -> Any:
+async def _toggle(request: Request, who: Caller, ref: str, on: bool) -> Any:
     assert who.workspace_id
     item_id, sc = await actions.toggle_scenario(services(request), who.workspace_id, ref, on)
     return _out(item_id, sc)

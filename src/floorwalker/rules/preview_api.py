@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import APIRouter, Depends, Request
 
+from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import admin_principal, bearer_scheme
 from floorwalker.errors import ApiError
 from floorwalker.events import Incoming
@@ -25,12 +26,11 @@ from floorwalker.rules.context import EvalContext
 from floorwalker.rules.model import Action, Scenario
 from floorwalker.rules.render import RENDERER, render_action, variables
 from floorwalker.services import services
-from floorwalker.tenancy.directory import Principal
 from floorwalker.texts.i18n import choose_language
 from floorwalker.texts.templates import TemplateError
 
 router = APIRouter(prefix="/api", tags=["rules"], dependencies=[Depends(bearer_scheme)])
-Admin = Annotated[Principal, Depends(admin_principal)]
+Admin = Annotated[Caller, Depends(admin_principal)]
 MAX_BODY_BYTES = 256 * 1024
 MAX_TABLES = 8  # lookup tables one preview may read
 _TABLE_REF = re.compile(r"\blookup\s*\.\s*([a-z][a-z0-9_]{0,63})")
@@ -145,7 +145,7 @@ def _render(action: Action, ctx_for: Any, default: str) -> dict[str, Any]:
     return out
 
 
-async def _scenario(request: Request, who: Principal, body: PreviewIn) -> Scenario:
+async def _scenario(request: Request, who: Caller, body: PreviewIn) -> Scenario:
     assert who.workspace_id
     if body.scenario is not None:
         value: Scenario = validate.decode_checked(
