@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -165,7 +166,7 @@ class Error(_ServerFrame, tag="error", frozen=True):
 class Visitors(_ServerFrame, tag="visitors", frozen=True):
     """Live visitor rows changed (agents)."""
 
-    visitors: list[dict[str, Any]]
+    visitors: Sequence[Mapping[str, Any]]  # VisitorRow (live/visitors.py)
 
 
 class VisitorsLeft(_ServerFrame, tag="visitors_left", frozen=True):

@@ -14,6 +14,7 @@ from pathlib import Path
 import msgspec
 
 from floorwalker import protocol
+from floorwalker.live.visitors import PageRef, SourceRef, VisitorRow
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 FRAME = re.compile(r'`\{"type": "([a-z_]+)"')
@@ -101,3 +102,14 @@ def test_frames_encode_as_documented() -> None:
     agent = msgspec.json.decode(protocol.encode(protocol.Welcome(
         v=1, heartbeat=25.0, conversations=[], account_id="acc_1", agent_id=None)))
     assert agent["agent_id"] is None and agent["account_id"] == "acc_1"
+
+
+def test_the_visitor_row_is_documented_with_its_fields() -> None:
+    text = (DOCS / "console-api.md").read_text()
+    example = text.split("A **VisitorRow**:", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    shown = top_level_keys(example, example.index("{"))
+    assert shown == set(typing.get_type_hints(VisitorRow))
+    nested = {"current_page": PageRef, "source": SourceRef}
+    for key, kind in nested.items():
+        start = example.index(f'"{key}": {{') + len(f'"{key}": ')
+        assert top_level_keys(example, start) == set(typing.get_type_hints(kind)), key

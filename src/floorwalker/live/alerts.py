@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker import protocol as p
 from floorwalker.bus import Bus
+from floorwalker.live.visitors import VisitorRow
 from floorwalker.rules.output import Fired
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.store.tables import accounts
@@ -106,8 +107,8 @@ class Alerts:
         for account_id in account_ids:
             await self.bus.publish(p.account_channel(account_id), data)
 
-    async def visitors_changed(self, workspace_id: str, rows: list[dict[str, Any]],
-                               before: dict[str, dict[str, Any] | None]) -> None:
+    async def visitors_changed(self, workspace_id: str, rows: list[VisitorRow],
+                               before: dict[str, VisitorRow | None]) -> None:
         """Live-list hook: alert watchers of segments the visitors just entered."""
         watchers = [w for w in await self.watchers(workspace_id)
                     if w.segments and "watched_segment" not in w.muted]

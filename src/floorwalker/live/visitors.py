@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypedDict
 
 import structlog
 from sqlalchemy import select
@@ -28,9 +28,64 @@ from floorwalker.store.tables import conversations, visitors
 log = structlog.get_logger("floorwalker.console")
 
 Rules = Callable[[str], Awaitable[RuleSet]]
+
+
+class PageRef(TypedDict):
+    """The page a visitor is on."""
+
+    url: str | None
+    path: str | None
+    title: str | None
+
+
+class SourceRef(TypedDict):
+    """Where the visit came from."""
+
+    type: str | None
+    name: str | None
+    keyword: str | None
+    campaign: str | None
+    referrer: str | None
+
+
+class Chip(TypedDict):
+    """A segment as the list shows it."""
+
+    key: str
+    name: str
+    color: str | None
+
+
+class VisitorRow(TypedDict):
+    """A row of the live list (docs/console-api.md, VisitorRow; a test checks the two)."""
+
+    id: str
+    name: str | None
+    email: str | None
+    user_id: str | None
+    current_page: PageRef | None
+    session_started_at: float | None
+    time_on_site: float
+    session_pages: int
+    visits: int
+    last_seen: float
+    source: SourceRef
+    country: str | None
+    city: str | None
+    device: str | None
+    browser: str | None
+    os: str | None
+    language: str | None
+    cart_value: float
+    currency: str | None
+    top_segments: list[Chip]
+    segments: list[str]
+    in_chat: bool
+    departments: list[str]
+
+
 # Called with (workspace id, rows that changed, rows before the change) after each commit.
-EnteredHook = Callable[[str, list[dict[str, Any]], dict[str, dict[str, Any] | None]],
-                       Awaitable[None]]
+EnteredHook = Callable[[str, list[VisitorRow], dict[str, VisitorRow | None]], Awaitable[None]]
 
 
 def visitor_name(profile: Profile, hidden: Iterable[str] = ()) -> str | None:
@@ -56,7 +111,7 @@ def segment_chips(profile: Profile, rs: RuleSet) -> list[dict[str, Any]]:
     return chips
 
 
-def visitor_row(profile: Profile, rs: RuleSet, departments: Iterable[str] = ()) -> dict[str, Any]:
+def visitor_row(profile: Profile, rs: RuleSet, departments: Iterable[str] = ()) -> VisitorRow:
     """A VisitorRow (docs/console-api.md) for the live list. Rows go to every console of
     the workspace: the workspace's sensitive attributes are never in them."""
     hidden = rs.sensitive
@@ -72,7 +127,7 @@ def visitor_row(profile: Profile, rs: RuleSet, departments: Iterable[str] = ()) 
         "name": visitor_name(profile, hidden),
         "email": email if isinstance(email, str) else None,
         "user_id": profile.user_id,
-        "current_page": {"url": page.url, "path": page.path, "title": page.title}
+        "current_page": PageRef(url=page.url, path=page.path, title=page.title)
         if page else None,
         "session_started_at": session.started_at if session else None,
         "time_on_site": round(session.time_on_site, 1) if session else 0.0,
@@ -86,7 +141,8 @@ def visitor_row(profile: Profile, rs: RuleSet, departments: Iterable[str] = ()) 
         "device": device.get("device_type"), "browser": device.get("browser"),
         "os": device.get("os"), "language": profile.language,
         "cart_value": round(profile.cart.value, 2), "currency": profile.cart.currency,
-        "top_segments": [{k: c[k] for k in ("key", "name", "color")} for c in chips[:3]],
+        "top_segments": [{"key": c["key"], "name": c["name"], "color": c["color"]}
+                         for c in chips[:3]],
         "segments": [c["key"] for c in chips],
         "in_chat": bool(profile.engagement.get("in_chat")),
         "departments": sorted(set(departments)),
@@ -106,7 +162,7 @@ class LiveVisitors:
         self.bus = bus
         self.rules = rules
         self.window = window
-        self._rows: dict[str, dict[str, dict[str, Any]]] = {}
+        self._rows: dict[str, dict[str, VisitorRow]] = {}
         self._warming: dict[str, asyncio.Future[None]] = {}
         # Workspaces whose rules changed: rows are rebuilt on next use, and the old ones
         # kept until then so open consoles keep getting frames (and alerts their diffs).
@@ -118,7 +174,7 @@ class LiveVisitors:
 
     # -- reading ---------------------------------------------------------------------
 
-    async def rows(self, workspace_id: str, now: float | None = None) -> list[dict[str, Any]]:
+    async def rows(self, workspace_id: str, now: float | None = None) -> list[VisitorRow]:
         """Every live visitor of a workspace, most recently seen first."""
         await self._warm(workspace_id)
         now = time.time() if now is None else now
@@ -128,7 +184,7 @@ class LiveVisitors:
         rows.sort(key=lambda r: -r["last_seen"])
         return rows
 
-    async def row(self, workspace_id: str, visitor_id: str) -> dict[str, Any] | None:
+    async def row(self, workspace_id: str, visitor_id: str) -> VisitorRow | None:
         """One live visitor's row, if live."""
         await self._warm(workspace_id)
         found = self._rows.get(workspace_id, {}).get(visitor_id)
@@ -173,7 +229,7 @@ class LiveVisitors:
         depts = self._departments.setdefault(workspace_id, {})
         for visitor_id, department in open_convs:
             depts.setdefault(visitor_id, set()).add(department)
-        index: dict[str, dict[str, Any]] = {}
+        index: dict[str, VisitorRow] = {}
         for doc in docs:
             profile = PROFILE_DECODER.decode(doc)
             index[profile.visitor_id] = visitor_row(
@@ -197,8 +253,8 @@ class LiveVisitors:
             rs = await self.rules(workspace_id)
             index = self._rows[workspace_id]
             depts = self._departments.setdefault(workspace_id, {})
-            changed: list[dict[str, Any]] = []
-            before: dict[str, dict[str, Any] | None] = {}
+            changed: list[VisitorRow] = []
+            before: dict[str, VisitorRow | None] = {}
             for visitor_id, profile in profiles.items():
                 for merged in profile.merged_from:
                     index.pop(merged, None)
@@ -241,8 +297,9 @@ class LiveVisitors:
             depts.pop(visitor_id, None)
         row = self._rows.get(workspace_id, {}).get(visitor_id)
         if row is not None:
-            row = {**row, "departments": sorted(departments | set(row["departments"]))
-                   if departments else row["departments"]}
+            row = row.copy()
+            if departments:
+                row["departments"] = sorted(departments | set(row["departments"]))
             self._rows[workspace_id][visitor_id] = row
             await self.bus.publish(visitors_channel(workspace_id),
                                    p.encode(p.Visitors(visitors=[row])))
