@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker import protocol as p
@@ -474,3 +474,26 @@ async def publish(bus: Bus, frames: list[tuple[str, bytes]]) -> None:
     """Publish frames (after commit)."""
     for channel, data in frames:
         await bus.publish(channel, data)
+
+
+class _VisitorRows:
+    """A visitor's conversations and their messages, for merges and erasure (profiles'
+    ``VisitorRows``): a merge takes the conversations along, so the person sees them on
+    every device; erasure deletes them, messages first."""
+
+    async def move(self, conn: AsyncConnection, source: str, target: str) -> None:
+        """The source visitor merged into the target."""
+        await conn.execute(update(conversations).where(conversations.c.visitor_id == source)
+                           .values(visitor_id=target))
+
+    async def erase(self, conn: AsyncConnection, workspace_id: str, visitor_id: str) -> None:
+        """Nothing the visitor said, or was told, stays."""
+        mine = select(conversations.c.id).where(conversations.c.visitor_id == visitor_id,
+                                                conversations.c.workspace_id == workspace_id)
+        await conn.execute(delete(messages).where(messages.c.conversation_id.in_(mine)))
+        await conn.execute(delete(conversations).where(
+            conversations.c.visitor_id == visitor_id,
+            conversations.c.workspace_id == workspace_id))
+
+
+VISITOR_ROWS = _VisitorRows()

@@ -24,6 +24,7 @@ import msgspec
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from floorwalker.chat import service as chat_rows
 from floorwalker.collect.dedupe import Dedupe
 from floorwalker.events import Incoming
 from floorwalker.profiles import history
@@ -68,7 +69,9 @@ class Pipeline:
         self.engine = engine
         self.rules = rules
         self.session_timeout = session_timeout
-        self.store = ProfileStore(cache_size, others=[decision_rows.VISITOR_ROWS])
+        # Other features' rows of a visitor, moved by merges and deleted by erasure.
+        self.store = ProfileStore(cache_size, others=[decision_rows.VISITOR_ROWS,
+                                                      chat_rows.VISITOR_ROWS])
         self.dedupe = Dedupe(max(cache_size * 4, 1000))
         self.listeners: list[Listener] = []
         self.writer: Writer[list[Incoming]] = Writer(engine, self._commit_jobs,
