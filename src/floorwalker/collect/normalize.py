@@ -24,6 +24,7 @@ from floorwalker.events import Incoming
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
 from floorwalker.tenancy.directory import SiteKey
 from floorwalker.tenancy.keys import user_hash_matches
+from floorwalker.texts.i18n import SUPPORTED_UI_LANGUAGES
 
 _PAGE_KEYS = ("url", "path", "title", "referrer", "search")
 _SOURCE_HINTS = ("utm_", "gclid", "gbraid", "wbraid", "msclkid", "dclid", "fbclid", "ttclid")
@@ -249,6 +250,14 @@ class Normalizer:
             out["device"] = {k: v for k, v in msgspec.structs.asdict(device).items()
                              if v is not None}
         lang = resolve_language(_str_or_none(ctx.get("locale")), req.accept_language)
+        page_ctx = ctx.get("page")
+        shown = resolve_language(_str_or_none(page_ctx.get("lang")), None) \
+            if isinstance(page_ctx, dict) else None
+        if shown is not None and shown.code in SUPPORTED_UI_LANGUAGES \
+                and (lang is None or lang.code != shown.code):
+            # The page's language (<html lang>) wins over the browser's when we speak it:
+            # an English browser on a French shop reads French, and gets French messages.
+            lang = shown
         if lang is not None:
             out["language"] = lang.code
             out["locale"] = lang.locale

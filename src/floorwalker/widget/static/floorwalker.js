@@ -132,8 +132,11 @@
   // ---- calls ----------------------------------------------------------------
   var referrer = d.referrer || '';
   function pageInfo() {
-    return { url: location.href, path: location.pathname, title: d.title, referrer: referrer,
+    var info = { url: location.href, path: location.pathname, title: d.title, referrer: referrer,
       search: location.search };
+    var lang = d.documentElement.getAttribute('lang');
+    if (lang) info.lang = String(lang).slice(0, 35);  // the page's language (<html lang>)
+    return info;
   }
   function campaign() {
     var out = null;

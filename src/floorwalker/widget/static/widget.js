@@ -196,7 +196,9 @@
     S = saved && saved.aid === aid() ? saved : fresh(aid());
     S.convs = {}; S.ws = null; S._connected = false; S._attempt = 0; S._conn = ''; S._hist = {};
     timers = {};
-    setLang(w.navigator.language);
+    // The page's own language (<html lang>) when the widget speaks it, else the browser's.
+    var pageLang = w.document.documentElement.getAttribute('lang');
+    setLang(langOf(pageLang) ? pageLang : w.navigator.language);
     build();
     core.widget = { open: function (user) { openPanel(user); }, close: function (user) { closePanel(user); }, state: state };
     renderLog();
