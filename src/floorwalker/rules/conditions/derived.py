@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,10 +61,38 @@ def visits_within(ctx: EvalContext, seconds: float) -> int:
     return count
 
 
+def site_value(ctx: EvalContext, name: str) -> Any:
+    """The site's own value of ``name``: the event's property (a data-layer push), else
+    the visitor's attribute (identify traits, ``$set``); None when it sent neither."""
+    if ctx.event is not None:
+        value = ctx.event.properties.get(name)
+        if value is not None:
+            return value
+    return ctx.profile.attributes.get(name)
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, from a number or a numeric string (data layers send both)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def engagement_score(ctx: EvalContext) -> Any:
-    """0-100: pages this visit, time on site, visits in 30 days, purchases (see REFERENCE)."""
+    """The site's own ``engagement_score`` when it sends one (see :func:`site_value`),
+    else ours, 0-100: pages this visit, time on site, visits in 30 days, purchases (see
+    REFERENCE)."""
     memo = ctx.memo
     score = memo.get(_SCORE_KEY)
+    if score is None:
+        score = _number(site_value(ctx, "engagement_score"))
     if score is None:
         session = ctx.profile.session
         pages = session.pages_viewed if session is not None else 0
@@ -71,8 +100,17 @@ def engagement_score(ctx: EvalContext) -> Any:
         score = round(min(30.0, 5.0 * pages) + min(20.0, seconds / 30.0)
                       + min(20.0, 5.0 * visits_within(ctx, 30 * DAY))
                       + min(30.0, 10.0 * ctx.profile.purchase_count), 1)
-        memo[_SCORE_KEY] = score
+    memo[_SCORE_KEY] = score
     return score
+
+
+def user_type(ctx: EvalContext) -> Any:
+    """The site's own ``user_type`` when it sends one (lower-cased), else ours:
+    ``customer`` after a purchase, ``prospect`` before."""
+    own = site_value(ctx, "user_type")
+    if isinstance(own, str) and own.strip():
+        return own.strip().lower()[:64]
+    return "customer" if ctx.profile.purchase_count > 0 else "prospect"
 
 
 @functools.lru_cache(maxsize=512)

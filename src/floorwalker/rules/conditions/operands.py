@@ -106,6 +106,7 @@ FIELDS: dict[str, Field] = {
     "visitor.days_since_first_seen": (derived.days_since_first_seen, "number", True),
     "visitor.days_since_last_purchase": (derived.days_since_last_purchase, "number", True),
     "visitor.engagement_score": (derived.engagement_score, "number", True),
+    "visitor.user_type": (derived.user_type, "string", False),
     "session.pages_viewed": (
         lambda c: MISSING if (s := c.profile.session) is None else s.pages_viewed,
         "number", False),
