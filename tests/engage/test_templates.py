@@ -312,3 +312,19 @@ def test_plain_values_print_in_strict_rendering_too(renderer: TemplateRenderer) 
     source = "{{ n }} {{ f }} {{ ok }} {{ items }} {{ missing }}{{ name.upper() }}"
     variables = {"n": 3, "f": 1.5, "ok": True, "items": ["a", 2], "name": "ann"}
     assert renderer.render(source, variables, strict=True) == "3 1.5 True ['a', 2] ANN"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("nl", "€\xa0420,00 · 1.234,50"),
+    ("fr", "420,00\xa0€ · 1\u202f234,50"),
+    ("de", "420,00\xa0€ · 1.234,50"),
+    ("en", "€420.00 · 1,234.50"),
+    ("ru", "420,00\xa0€ · 1\xa0234,50"),
+    (None, "420.00 EUR · 1234.50"),  # no language known (a preview of the source)
+    ("xx", "420.00 EUR · 1234.50"),  # one CLDR does not know
+])
+def test_money_is_formatted_for_the_texts_language(renderer: TemplateRenderer,
+                                                   language: str | None,
+                                                   expected: str) -> None:
+    source = '{{ cart.value | money("EUR") }} · {{ 1234.5 | money }}'
+    assert renderer.render(source, {"cart": {"value": 420}}, language=language) == expected

@@ -55,7 +55,7 @@ def _text(versions: dict[str, str], ctx: EvalContext, default: str,
     if not versions:
         return None, None
     lang, source = choose_language(versions, ctx.profile.language, ctx.profile.locale, default)
-    return lang, RENDERER.render_safe(source, names, fallback="")
+    return lang, RENDERER.render_safe(source, names, fallback="", language=lang)
 
 
 def render_action(action: Action, ctx: EvalContext, default_language: str) -> dict[str, Any]:

@@ -61,6 +61,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal, NoReturn, cast
 
 import structlog
+from babel.core import UnknownLocaleError
+from babel.numbers import format_currency, format_decimal
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined, nodes
 from jinja2 import filters as jinja_filters
 from jinja2.exceptions import SecurityError
@@ -125,6 +127,8 @@ _LOOP_METHODS = frozenset({"changed", "cycle"})
 _loop_budget: ContextVar[list[int] | None] = ContextVar("floorwalker_loop_budget", default=None)
 # True while a preview or a save-time check renders: a value that is not plain is an error.
 _strict: ContextVar[bool] = ContextVar("floorwalker_template_strict", default=False)
+# The language a text is rendered in (None: not known): ``money`` formats amounts for it.
+_language: ContextVar[str | None] = ContextVar("floorwalker_template_language", default=None)
 
 
 class TemplateError(ValueError):
@@ -180,8 +184,12 @@ def coupon_percent(margin: Any) -> int:
     return coupon_tier(margin)
 
 
-def money(value: Any, currency: str | None = None) -> str:
-    """``612`` -> ``612.00``, or ``612.00 EUR`` with a currency; missing -> empty."""
+@pass_context
+def money(context: Any, value: Any, currency: str | None = None) -> str:
+    """An amount for the text's language: ``€ 612,00`` in Dutch, ``612,00 €`` in French,
+    ``€612.00`` in English (Babel's CLDR data); ``612,00`` without a currency. When the
+    language is not known (a preview of the source), ``612.00 EUR``. Missing -> empty."""
+    del context  # pass_context keeps the optimizer from folding this at compile time
     if value is None or isinstance(value, Undefined):
         return ""
     number = _as_number(value)
@@ -189,8 +197,17 @@ def money(value: Any, currency: str | None = None) -> str:
         raise TypeError(f"money expects a number, got {type(value).__name__}")
     if abs(number) >= Decimal("1e15"):
         raise ValueError("money amount is too large")
-    text = f"{number.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
+    amount = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     code = "" if currency is None or isinstance(currency, Undefined) else str(currency).strip()
+    language = _language.get()
+    if language is not None:
+        try:
+            if code:
+                return format_currency(amount, code[:8].upper(), locale=language)
+            return format_decimal(amount, format="#,##0.00", locale=language)
+        except (UnknownLocaleError, ValueError):
+            pass  # a language CLDR does not know: the neutral form
+    text = f"{amount:.2f}"
     return f"{text} {code}" if code else text
 
 
@@ -516,16 +533,19 @@ class TemplateRenderer:
                 self._cache.popitem(last=False)
         return template
 
-    def render(self, source: str, variables: Mapping[str, Any], *, strict: bool = False) -> str:
+    def render(self, source: str, variables: Mapping[str, Any], *, strict: bool = False,
+               language: str | None = None) -> str:
         """Render ``source`` with ``variables``; raises only :class:`TemplateError`.
 
         Output longer than MAX_OUTPUT_CHARS is cut and ends with an ellipsis. A printed
         value that is not plain (a method, an object) renders as an empty string, or is
         an error when ``strict`` (previews and save-time checks show it to the author).
+        ``language`` is the text's language (amounts are formatted for it).
         """
         template = self._compile(source)
         token = _loop_budget.set([MAX_LOOP_ITERATIONS])
         strict_token = _strict.set(strict)
+        language_token = _language.set(language)
         chunks: list[str] = []
         size = 0
         stream = cast(Generator[str, None, None], template.generate(dict(variables)))
@@ -548,15 +568,17 @@ class TemplateRenderer:
             stream.close()
             _loop_budget.reset(token)
             _strict.reset(strict_token)
+            _language.reset(language_token)
         text = "".join(chunks)
         if len(text) > MAX_OUTPUT_CHARS:
             text = text[: MAX_OUTPUT_CHARS - 1] + ELLIPSIS
         return text
 
-    def render_safe(self, source: str, variables: Mapping[str, Any], fallback: str = "") -> str:
+    def render_safe(self, source: str, variables: Mapping[str, Any], fallback: str = "",
+                    language: str | None = None) -> str:
         """Like :meth:`render`, but returns ``fallback`` (and logs) when rendering fails."""
         try:
-            return self.render(source, variables)
+            return self.render(source, variables, language=language)
         except TemplateError as exc:
             log.warning("template_render_failed", problem=exc.problem, line=exc.line)
             return fallback
