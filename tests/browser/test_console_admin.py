@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from floorwalker.demo import DEMO_PASSWORD
 from floorwalker.rules import preview_api as preview
-from tests.browser.conftest import Live
+from tests.browser.conftest import Live, shot
 
 ADMIN = "admin@demo.example"
 # Inputs of the page without a label a screen reader could read.
@@ -475,3 +475,38 @@ def test_a_department_gets_business_hours_and_settings_are_saved(
     doc = get(site, "/api/workspace").json()["settings"]
     assert doc["max_proactive_per_session"] == 3
     assert doc["sensitive_attributes"] == ["lifetime_value", "margin"]
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_value_that_can_never_match_is_flagged_but_may_be_saved(
+        site: Live, browser: Browser, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = admin_page(context, site, "segments")
+        page.get_by_role("link", name="New segment").click()
+        form = page.locator("[data-test=segment-form]")
+        form.get_by_label("Key").fill(f"dutch_{width}")
+        form.get_by_label("Name", exact=True).fill("Dutch visitors")
+        form.locator("[data-test=add-node]").click()
+        node = form.locator("[data-node-path='$.all[0]']")
+        node.locator("[data-test=cond-path]").fill("geo.country")
+        node.locator("[data-test=cond-op]").select_option("eq")
+        node.locator("[data-test=cond-value]").fill("Netherlands")
+        form.locator("[data-test=check-condition]").click()
+        warning = node.locator(".cb-node-problems .warning")
+        expect(warning).to_contain_text('use "NL"')
+        expect(form.locator("[data-test=check-status]")).to_have_text(
+            "Valid, but 1 value can never match (shown above).")
+        expect(node.locator("[data-test=cond-value]")).not_to_have_attribute(
+            "aria-invalid", "true")
+        warning.scroll_into_view_if_needed()
+        shot(page, f"condition-warning-{width}")
+        # A warning is not an error: fixed as it says, it is quiet and saved.
+        node.locator("[data-test=cond-value]").fill("NL")
+        form.locator("[data-test=check-condition]").click()
+        expect(form.locator("[data-test=check-status]")).to_have_text("✓ The condition is valid.")
+        expect(warning).to_have_count(0)
+        form.locator("[data-test=save]").click()
+        expect(page.locator(f"[data-test=segments] tr[data-key=dutch_{width}]")).to_be_visible()
+    finally:
+        context.close()

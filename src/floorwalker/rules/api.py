@@ -17,6 +17,7 @@ from floorwalker.ops.http import read_body
 from floorwalker.profiles.queries import find_visitor_id
 from floorwalker.rules import actions, io, store, validate
 from floorwalker.rules.model import Agent, Department, Scenario, Segment
+from floorwalker.rules.warnings import never_matches
 from floorwalker.services import services
 from floorwalker.store.tables import decisions
 
@@ -199,11 +200,16 @@ class ConditionIn(msgspec.Struct, kw_only=True):
 @router.post("/conditions/validate", summary="Check a condition tree",
              openapi_extra=_schema(ConditionIn))
 async def validate_condition(request: Request, who: Reader) -> Any:
-    """The problems of a condition (what the rule builder shows inline); empty when valid."""
+    """The problems of a condition (what the rule builder shows inline); empty when valid.
+    ``warnings`` name values that can never match (``geo.country`` equals "Netherlands")
+    and unknown segments; they do not make it invalid."""
+    assert who.workspace_id
     body = validate.decode_checked(await read_body(request, MAX_DEFINITION_BYTES), ConditionIn,
                                    lambda _v: [], "invalid_request")
     problems = validate._condition(body.condition, "$.condition")
-    return {"valid": not problems, "problems": problems}
+    rs = await services(request).rules.cache.get(who.workspace_id)
+    warnings = never_matches(body.condition, segments=[s.key for s in rs.segments])
+    return {"valid": not problems, "problems": problems, "warnings": warnings}
 
 
 @router.post("/playbooks/{name}/install", summary="Install a bundled playbook")

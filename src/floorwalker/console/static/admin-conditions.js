@@ -187,11 +187,16 @@ export class ConditionBuilder {
     if (button) button.disabled = true;
     try {
       const result = await api('POST', '/api/conditions/validate', { condition: this.get() });
+      const warnings = result.warnings || [];
+      this.clearProblems();
       if (result.valid) {
-        this.clearProblems();
-        this.checkStatus.textContent = '✓ The condition is valid.';
+        this.showProblems(warnings, '$.condition', 'warning');
+        this.checkStatus.textContent = !warnings.length ? '✓ The condition is valid.'
+          : warnings.length === 1 ? 'Valid, but 1 value can never match (shown above).'
+            : `Valid, but ${warnings.length} values can never match (shown above).`;
       } else {
         this.showProblems(result.problems, '$.condition');
+        this.showProblems(warnings, '$.condition', 'warning');
         this.checkStatus.textContent = result.problems.length === 1 ? '1 problem (shown above).'
           : result.problems.length + ' problems (shown above).';
       }
@@ -210,14 +215,15 @@ export class ConditionBuilder {
     this.checkStatus.textContent = '';
     for (const node of this.nodes) {
       node.problems.replaceChildren();
-      node.box.classList.remove('has-problem');
+      node.box.classList.remove('has-problem', 'has-warning');
       for (const f of Object.values(node.fields)) f.removeAttribute('aria-invalid');
     }
   }
 
-  // problems: [{path: "$.condition.all[1].value", problem}], `prefix` is "$.condition".
-  showProblems(problems, prefix = '$.condition') {
-    this.clearProblems();
+  // problems: [{path: "$.condition.all[1].value", problem}], `prefix` is "$.condition";
+  // `kind` is 'problem' (an error: the field is marked invalid) or 'warning' (a value
+  // that can never match: shown, nothing is invalid). Call clearProblems() first.
+  showProblems(problems, prefix = '$.condition', kind = 'problem') {
     for (const p of problems) {
       const rel = '$' + (p.path || prefix).slice(prefix.length);
       let best = null;
@@ -226,15 +232,15 @@ export class ConditionBuilder {
       }
       const text = p.problem || p.message || String(p);
       if (!best) {
-        this.rootProblems.append(h('p', { class: 'problem', 'data-problem-path': p.path }, text));
+        this.rootProblems.append(h('p', { class: kind, 'data-problem-path': p.path }, text));
         continue;
       }
       const rest = rel.slice(best.path.length);
       const field = (rest.match(/^\.(path|op|value|case_insensitive)/) || [])[1];
       const input = field && best.fields[field === 'case_insensitive' ? 'op' : field];
-      if (input) input.setAttribute('aria-invalid', 'true');
-      best.box.classList.add('has-problem');
-      best.problems.append(h('p', { class: 'problem', 'data-problem-path': p.path },
+      if (input && kind === 'problem') input.setAttribute('aria-invalid', 'true');
+      best.box.classList.add(kind === 'problem' ? 'has-problem' : 'has-warning');
+      best.problems.append(h('p', { class: kind, 'data-problem-path': p.path },
         (field ? field + ': ' : rest ? rest.replace(/^\./, '') + ': ' : '') + text));
     }
     const first = this.el.querySelector('[aria-invalid="true"]');
