@@ -52,7 +52,7 @@ async def test_a_user_id_or_visitor_id_does_not_reach_someone_elses_invitations(
     for stolen in (ANN, visitor_id):
         r = await _poll(client, alice, anonymousId=stolen)
         assert r.status_code == 200, r.text
-        assert r.json() == {"decisions": []}
+        assert r.json() == {"withdrawn": [], "decisions": []}
         assert "Ann" not in r.text
     # A user id without its hash is refused, with the one error shape.
     r = await _poll(client, alice, anonymousId="attacker", userId=ANN)

@@ -363,3 +363,27 @@ async def test_notify_agents_is_recorded_but_never_shown(client: httpx.AsyncClie
     assert alert["outcome"] == "fired"
     assert alert["payload"]["agents"] == ["sam@acme.example"]
     assert alert["payload"]["text"] == "VIP visitor is on the site"
+
+
+async def test_a_polling_browser_hears_that_a_message_was_withdrawn(
+        client: httpx.AsyncClient, alice: Tenant) -> None:
+    # A browser without a socket polls GET /v1/decisions: the cross-sell it shows is
+    # replaced by the payment rescue, so the poll says to take it down, then the rescue.
+    await create(client, alice, "scenarios", scenario("cross_sell", event="add", priority=30))
+    await create(client, alice, "scenarios", scenario("payment", event="fail", priority=100))
+    await track(client, alice, "v", "add")
+    [cross] = await shown(client, alice, "v")
+    await track(client, alice, "v", "fail")
+    r = await client.get("/v1/decisions", params={"anonymousId": "v"}, headers=alice.basic())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["withdrawn"] == [cross["id"]]
+    assert [d["text"] for d in body["decisions"]] == ["hello from payment"]
+    # Said again on the next poll while the message could still be on screen (harmless to
+    # a page that took it down), and never about a message the browser never got.
+    again = (await client.get("/v1/decisions", params={"anonymousId": "v"},
+                              headers=alice.basic())).json()
+    assert again == {"withdrawn": [cross["id"]], "decisions": []}
+    other = (await client.get("/v1/decisions", params={"anonymousId": "someone-else"},
+                              headers=alice.basic())).json()
+    assert other == {"withdrawn": [], "decisions": []}

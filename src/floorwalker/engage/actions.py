@@ -142,10 +142,14 @@ def decision_pusher(bus: Bus) -> Callable[[list[Fired]], Awaitable[None]]:
 
 
 async def hand_out(engine: AsyncEngine, workspace_id: str, visitor_id: str,
-                   now: float) -> list[Any]:
-    """The visitor's undelivered decisions (what a poll of ``GET /v1/decisions`` gets),
-    each claimed: two polls at once never both get the same one."""
+                   now: float) -> dict[str, list[Any]]:
+    """What a poll of ``GET /v1/decisions`` gets: the visitor's undelivered decisions,
+    each claimed (two polls at once never both get the same one), and the ids of those
+    delivered and since withdrawn (a more urgent message replaced them: take them down,
+    as a socket's ``withdraw`` frame says)."""
     async with engine.begin() as conn:
+        gone = await decision_rows.withdrawn_on_screen(conn, workspace_id, visitor_id, now)
         payloads = await decision_rows.claim_undelivered(conn, workspace_id, visitor_id,
                                                          VISIBLE_ACTIONS, now)
-    return [msgspec.json.decode(payload) for payload in payloads]
+    return {"withdrawn": gone,
+            "decisions": [msgspec.json.decode(payload) for payload in payloads]}

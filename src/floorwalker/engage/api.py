@@ -63,9 +63,9 @@ async def pending(request: Request,
     svc = services(request)
     workspace_id, vid = await _visitor(request, anonymous_id, user_id, user_hash)
     if not vid:
-        return {"decisions": []}
+        return {"withdrawn": [], "decisions": []}
     now = time.time()
-    return {"decisions": await actions.hand_out(svc.engine, workspace_id, vid, now)}
+    return await actions.hand_out(svc.engine, workspace_id, vid, now)
 
 
 class ResponseIn(msgspec.Struct, kw_only=True):

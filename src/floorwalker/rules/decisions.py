@@ -71,6 +71,17 @@ async def claim_undelivered(conn: AsyncConnection, workspace_id: str, visitor_id
     return out
 
 
+async def withdrawn_on_screen(conn: AsyncConnection, workspace_id: str, visitor_id: str,
+                              now: float) -> list[str]:
+    """Decisions delivered to the visitor, then withdrawn, while still within their time
+    on offer: a polling browser that may still show them takes them down."""
+    rows = await conn.execute(select(decisions.c.id).where(
+        decisions.c.workspace_id == workspace_id, decisions.c.visitor_id == visitor_id,
+        decisions.c.outcome == "withdrawn", decisions.c.delivered_at.is_not(None),
+        decisions.c.expires_at > now).order_by(decisions.c.created_at))
+    return [str(r) for r in rows.scalars()]
+
+
 class _VisitorRows:
     """A visitor's decisions and timers, for merges and erasure (profiles' VisitorRows)."""
 

@@ -808,7 +808,10 @@
     try {
       api('GET', '/v1/decisions?anonymousId=' + encodeURIComponent(aid()))
         .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (j) { if (j && Array.isArray(j.decisions)) j.decisions.forEach(showDecision); }, function () {});
+        .then(function (j) {
+          if (j && Array.isArray(j.withdrawn)) j.withdrawn.forEach(withdraw);  // replaced: down first
+          if (j && Array.isArray(j.decisions)) j.decisions.forEach(showDecision);
+        }, function () {});
     } catch (e) { /* no fetch */ }
   }
   function respond(dec, r) {
