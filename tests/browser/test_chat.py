@@ -235,6 +235,10 @@ def test_post_chat_survey_is_stored(live: Live, context: BrowserContext,
     expect(messages(page, "On its way.")).to_be_visible()
     agent.send(json.dumps({"type": "close", "conversation_id": conv}))
     expect(widget(page, "survey")).to_be_visible()
+    # One Send button (the survey's), and the conversation keeps its room.
+    expect(widget(page, "send")).to_be_hidden()
+    expect(widget(page, "survey-submit")).to_be_visible()
+    shot(page, "widget-survey")
     widget(page, "rating").nth(3).click()  # four stars
     widget(page, "comment").fill("Quick answer")
     widget(page, "found-yes").click()
@@ -250,6 +254,8 @@ def test_post_chat_survey_is_stored(live: Live, context: BrowserContext,
     assert frame["conversation"]["rating"] == 4
     assert frame["conversation"]["survey"] == {"rating": 4, "comment": "Quick answer",
                                                "found": True}
+    # After the thanks, the text box is back: a new message reopens the chat.
+    expect(widget(page, "send")).to_be_visible(timeout=10_000)
 
 
 def test_read_only_once_an_agent_read(live: Live, context: BrowserContext,

@@ -768,6 +768,7 @@
   }
   function survey(cid) {
     var x = ui.extra, rating = 0, found = null;
+    ui.compose.hidden = true;  // one Send button: the survey's (× brings the text box back)
     x.hidden = false;
     var stars = h('div', { 'class': 'stars', role: 'group' });
     tr(stars, 'rate', 'aria-label');
