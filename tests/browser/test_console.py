@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from floorwalker.demo import DEMO_PASSWORD
-from tests.browser.conftest import Live, widget
+from tests.browser.conftest import Live, shot, widget
 
 TIMEOUT = 10_000
 SAM, BEA, ADMIN = "sam@demo.example", "bea@demo.example", "admin@demo.example"
@@ -529,3 +529,23 @@ def test_a_disabled_agent_s_open_console_is_logged_out(live: Live, contexts: Con
     expect(bea.get_by_role("alert")).to_have_text("Your session ended; log in again.")
     expect(bea.get_by_label("Password")).to_be_visible()
     assert bea.evaluate("window.fwCore.socket.connected") is False
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_fresh_console_load_fails_no_request_and_has_an_icon(live: Live, contexts: Contexts,
+                                                               width: int) -> None:
+    page = contexts(viewport={"width": width, "height": 800}).new_page()
+    failed: list[str] = []
+    logged: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    page.on("console", lambda m: logged.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live.base}/console/")
+    expect(page.get_by_label("Workspace")).to_be_visible()  # the login form, no error
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon is not None
+    r = page.request.get(f"{live.base}{icon}")
+    assert r.status == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    page.wait_for_timeout(300)
+    assert failed == [] and logged == []
+    shot(page, f"console-login-{width}")

@@ -119,6 +119,21 @@ async def me(response: Response, session: LoggedIn) -> Any:
                       session.expires_at)
 
 
+@router.get("/session", summary="The logged-in account, or that nobody is logged in")
+async def session_state(request: Request, response: Response) -> Any:
+    """Like ``GET /me``, with ``logged_in``; ``{"logged_in": false}`` (200) without a valid
+    session, so a console that loads before logging in does not log a failed request."""
+    _no_store(response)
+    try:
+        session = await current_session(request)
+    except ApiError as exc:
+        if exc.status == 401:
+            return {"logged_in": False}
+        raise
+    return {"logged_in": True, **_logged_in(session.account, session.workspace_slug,
+                                            session.csrf_token, session.expires_at)}
+
+
 @router.post("/password", summary="Change your password (needs X-CSRF-Token)",
              openapi_extra=_schema(PasswordIn))
 async def change_password(request: Request, session: LoggedIn) -> Any:

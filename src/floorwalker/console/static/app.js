@@ -177,7 +177,10 @@ async function boot() {
     return;
   }
   try {
-    loggedIn(await api('GET', '/api/auth/me'));
+    // 200 either way: a console opened before logging in logs no failed request.
+    const state = await api('GET', '/api/auth/session');
+    if (!state.logged_in) { loginView(); return; }
+    loggedIn(state);
     shell();
   } catch (err) {
     if (err.status === 401) loginView();
