@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import re
 import socket
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_playwright
 
 from floorwalker.app import create_app
 from floorwalker.config import Settings
@@ -138,3 +139,16 @@ def shot(page: Any, name: str) -> None:
 def widget(page: Any, hook: str) -> Any:
     """A locator inside the widget's shadow root (Playwright pierces open shadow roots)."""
     return page.locator(f"#floorwalker-widget [data-fw='{hook}']")
+
+
+DEMO_PAGE = re.compile(r"/demo/([\w-]+\.html)?(\?.*)?$")
+
+
+def shop_in(page: Page, language: str) -> None:
+    """Serve the demo shop's pages as a shop written in ``language`` would (its
+    ``<html lang>``): the page's language comes before the browser's (docs/widget.md)."""
+    def handler(route: Route) -> None:
+        response = route.fetch()
+        body = response.text().replace('<html lang="en">', f'<html lang="{language}">', 1)
+        route.fulfill(response=response, body=body)
+    page.route(DEMO_PAGE, handler)

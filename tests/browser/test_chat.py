@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
-from tests.browser.conftest import Live, shot, widget
+from tests.browser.conftest import Live, shop_in, shot, widget
 
 TIMEOUT = 10_000
 
@@ -190,9 +190,10 @@ def test_phone_screen_keyboard_and_language(live: Live, browser: Browser,
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        shop_in(page, "fr")  # a French shop (the page's language comes first)
         page.goto(f"{live.base}/demo/faq.html")
         page.locator("summary", has_text="Returns and refunds").click()
-        # The invitation is in French, the visitor's language.
+        # The invitation is in French, the shop's and the visitor's language.
         expect(widget(page, "invitation-text")).to_contain_text(
             "Des questions sur « Returns and refunds »")
         widget(page, "inline-reply").focus()

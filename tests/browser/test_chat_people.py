@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Live, shot, widget
+from tests.browser.conftest import Live, shop_in, shot, widget
 from tests.browser.test_console import BEA, SAM, Contexts, console, contexts, go  # noqa: F401
 
 
@@ -31,6 +31,7 @@ def test_waiting_then_joined_then_transferred_in_french(live: Live, contexts: Co
     # but nobody has looked at it.
     for width, height in ((1280, 900), (360, 740)):
         visitor = contexts(locale="fr-FR", viewport={"width": width, "height": height}).new_page()
+        shop_in(visitor, "fr")  # a French shop: the page's language comes first
         visitor.goto(f"{live.base}/demo/faq.html")
         visitor.locator("summary", has_text="Returns and refunds").click()
         expect(widget(visitor, "invitation")).to_be_visible()
@@ -52,6 +53,7 @@ def test_header_follows_the_agent_after_a_transfer(live: Live, contexts: Context
     sam = console(contexts(), live, SAM)
     bea = console(contexts(), live, BEA)
     visitor = contexts(locale="fr-FR", viewport={"width": 1280, "height": 900}).new_page()
+    shop_in(visitor, "fr")
     visitor.goto(f"{live.base}/demo/faq.html")
     visitor.locator("summary", has_text="Returns and refunds").click()
     inline = widget(visitor, "inline-reply")
@@ -107,8 +109,9 @@ def test_header_follows_the_agent_after_a_transfer(live: Live, contexts: Context
 def test_routing_lines_in_the_visitors_language(live: Live, contexts: Contexts,  # noqa: F811
                                                 locale: str, waiting: str, chat: str) -> None:
     visitor = contexts(locale=locale, viewport={"width": 360, "height": 740}).new_page()
+    shop_in(visitor, locale[:2])  # the shop in the visitor's language (the page's comes first)
     # From the launcher: no invitation (whose text, here English only, would set the
-    # widget's language); the browser's language words the routing lines.
+    # widget's language); the page's language words the routing lines.
     visitor.goto(f"{live.base}/demo/")
     widget(visitor, "launcher").click()
     widget(visitor, "input").fill("?")

@@ -83,7 +83,7 @@ def test_cart_over_500(live: Live, page: Page) -> None:
     expect(page.get_by_text("That's a great selection")).to_have_count(0)
     add_to_cart(page, live, "spray")  # 429: still under
     add_to_cart(page, live, "boot-red")  # 618
-    expect_shown(page, "That's a great selection (618.00 EUR)")
+    expect_shown(page, "That's a great selection (€618.00)")
 
 
 def test_coupon_failure(live: Live, page: Page) -> None:
