@@ -94,6 +94,11 @@ class Pipeline:
             await self._sqlite.close()
             self._sqlite = SQLiteWriter(self._sqlite.url)
 
+    async def idle(self) -> None:
+        """Wait until what was queued so far, and what follows its commits, has run."""
+        await self.writer.idle()
+        await self.after_commit.idle()
+
     async def ingest(self, batch: list[Incoming]) -> IngestResult:
         """Persist ``batch``; returns once it is committed (durable)."""
         result: IngestResult = await self.writer.submit(batch, len(batch))
