@@ -125,12 +125,9 @@ class Connection:
         finally:
             for task in tasks:
                 task.cancel()
-            try:
-                # Wait for them to end; a cancellation of this task itself is not
-                # swallowed (it used to be, leaving a socket task that would not die).
-                await asyncio.gather(*tasks, return_exceptions=True)
-            finally:
-                self.sub.close()
+                with contextlib.suppress(BaseException):
+                    await task
+            self.sub.close()
 
     async def _write(self) -> None:
         while True:
