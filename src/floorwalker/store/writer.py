@@ -6,7 +6,8 @@ owner's ``commit_group``. Commands (erasure, timers, segment re-evaluation, snoo
 alone, each in a transaction of its own, after everything queued before them.
 
 What follows a commit (frames, alerts, webhooks) goes to the after-commit queue
-(`store/aftercommit.py`), drained by its own task, so it never holds up the next commit.
+(`store/aftercommit.py`), in commit order. The queue runs it inline for now (see
+:meth:`Writer.start`); with its own drain task it would never hold up the next commit.
 """
 
 from __future__ import annotations
