@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,28 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from floorwalker import protocol as p
 from floorwalker.bus import Bus
 from floorwalker.errors import ApiError, not_found
-from floorwalker.profiles.unit import UnitOfWork, UnitRunner
+from floorwalker.profiles.unit import UnitOfWork
 from floorwalker.rules import decisions as decision_rows
+from floorwalker.rules.actions import RulesParts
 from floorwalker.rules.conditions import parse_duration
 from floorwalker.rules.engine import new_decision_id, snooze
 from floorwalker.rules.model import VISIBLE_ACTIONS, Scenario
 from floorwalker.rules.output import Fired
-from floorwalker.rules.runtime import Rules
 from floorwalker.rules.store import get_def
 from floorwalker.store.transaction import atomic
 
 MANUAL_INVITATION_SECONDS = 600.0
 
-
-class EngageParts(Protocol):
-    """What engage's actions need of the running server (the app passes its parts)."""
-
-    @property
-    def engine(self) -> AsyncEngine: ...
-    @property
-    def rules(self) -> Rules: ...
-    @property
-    def pipeline(self) -> UnitRunner: ...
 
 RESPONSES = ("shown", "dismissed", "accepted", "replied")
 
@@ -82,7 +72,7 @@ async def send_manual_invitation(engine: AsyncEngine, bus: Bus, inv: ManualInvit
     return decision_id
 
 
-async def record_response(svc: EngageParts, workspace_id: str, visitor_id: str,
+async def record_response(svc: RulesParts, workspace_id: str, visitor_id: str,
                           decision_id: str, response: str) -> None:
     """Store the visitor's reaction; dismissing snoozes the scenario; answers free the slot."""
     if response not in RESPONSES:
@@ -106,7 +96,7 @@ async def record_response(svc: EngageParts, workspace_id: str, visitor_id: str,
         await _snooze(svc, visitor_id, scenario_key, seconds, now)
 
 
-async def _snooze(svc: EngageParts, visitor_id: str, scenario_key: str, seconds: float,
+async def _snooze(svc: RulesParts, visitor_id: str, scenario_key: str, seconds: float,
                   now: float) -> None:
     async def body(unit: UnitOfWork) -> None:
         await unit.load({visitor_id})
