@@ -42,6 +42,7 @@ from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
 from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
+from floorwalker.measure import api as reports_api
 from floorwalker.ops import routes as ops_routes
 from floorwalker.ops.logging import RequestIdMiddleware, install_log_redaction
 from floorwalker.ops.metrics import Metrics
@@ -239,6 +240,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_routes.router)
     app.include_router(console_routes.router)
     app.include_router(console_api.router)
+    app.include_router(reports_api.router)
     app.include_router(chat_api.router)
     app.include_router(chat_canned.router)
     app.include_router(rules_preview.router)

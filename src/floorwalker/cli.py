@@ -1,4 +1,5 @@
-"""The ``floorwalker`` command: serve | demo | migrate | workspace | site | token | lookup."""
+"""The ``floorwalker`` command: serve | demo | migrate | workspace | site | token | lookup |
+report."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(agent_app, name="agent")
 app.add_typer(rules_app, name="rules")
 app.add_typer(playbook_app, name="playbook")
+report_app = typer.Typer(help="Reports: what messages and chats did for sales.",
+                         no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 console = Console(stderr=True)
 out = Console()
@@ -394,6 +398,70 @@ def playbook_install(name: str, workspace: Annotated[str, typer.Option(help="Wor
         return await io.apply(conn, await _workspace_id(conn, workspace), doc, dry_run=dry_run)
 
     _print_plan(_with_db(run), dry_run)
+
+
+@report_app.command("funnel")
+def report_funnel(workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                  since: Annotated[str | None, typer.Option(
+                      help="First UTC day, YYYY-MM-DD (default: a week before until)")] = None,
+                  until: Annotated[str | None, typer.Option(
+                      help="Last UTC day, included (default: today)")] = None,
+                  window_hours: Annotated[int | None, typer.Option(
+                      help="Attribution window after a decision, hours (default 48)")] = None,
+                  scenario: Annotated[str | None, typer.Option(help="One scenario")] = None,
+                  as_csv: Annotated[bool, typer.Option(
+                      "--csv", help="Rows per day as CSV on stdout")] = False) -> None:
+    """Each scenario's funnel: decided, delivered, shown, engaged, chats, converted."""
+    from floorwalker.measure import reports
+
+    async def run(conn: AsyncConnection) -> dict[str, Any]:
+        p = reports.period(since, until, window_hours)
+        return await reports.funnel(conn, await _workspace_id(conn, workspace), p, scenario)
+
+    report = _with_db(run)
+    if as_csv:
+        sys.stdout.write(reports.funnel_csv(report))
+        return
+    head, body = reports.totals_table(report)
+    table = Table(title=f"Funnel {report['since']} .. {report['until']} "
+                        f"(window {report['window_hours']} h)")
+    for name in head:
+        table.add_column(name, justify="left" if name in ("scenario", "variant") else "right")
+    for row in body:
+        table.add_row(*row)
+    out.print(table)
+
+
+@report_app.command("lift")
+def report_lift(workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                since: Annotated[str | None, typer.Option(help="First UTC day")] = None,
+                until: Annotated[str | None, typer.Option(help="Last UTC day")] = None,
+                window_hours: Annotated[int | None, typer.Option(
+                    help="Attribution window, hours (default 48)")] = None,
+                scenario: Annotated[str | None, typer.Option(help="One scenario")] = None,
+                ) -> None:
+    """Exposed visitors against each scenario's holdout group, with 95% intervals."""
+    from floorwalker.measure import reports
+
+    async def run(conn: AsyncConnection) -> dict[str, Any]:
+        p = reports.period(since, until, window_hours)
+        return await reports.lift(conn, await _workspace_id(conn, workspace), p, scenario)
+
+    report = _with_db(run)
+    table = Table(title=f"Lift {report['since']} .. {report['until']} "
+                        f"(window {report['window_hours']} h)")
+    for name in ("scenario", "variant", "exposed", "held out", "conversion lift (95%)",
+                 "revenue/visitor lift (95%)", "verdict"):
+        table.add_column(name)
+    for s in report["scenarios"]:
+        e, h, c, r = s["exposed"], s["held_out"], s["conversion_lift"], s["revenue_lift"]
+        table.add_row(
+            s["scenario"], s["variant"] or "-",
+            f"{e['converted']}/{e['visitors']}", f"{h['converted']}/{h['visitors']}",
+            "-" if c is None else f"{c['difference']:+.1%} [{c['low']:+.1%}, {c['high']:+.1%}]",
+            "-" if r is None else f"{r['difference']:+.2f} [{r['low']:+.2f}, {r['high']:+.2f}]",
+            s["verdict"].replace("_", " "))
+    out.print(table)
 
 
 def main() -> None:

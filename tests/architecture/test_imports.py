@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"auth"},
     {"engage", "live"},
     {"chat"},
+    {"measure"},
     {"collect"},
     {"admin", "console", "widget"},
     {"demo"},

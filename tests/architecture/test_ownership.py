@@ -28,6 +28,7 @@ OWNERS = {
     "segments": "rules", "scenarios": "rules", "departments": "rules", "agents": "rules",
     "decisions": "rules", "timers": "rules",
     "conversations": "chat", "messages": "chat", "canned_replies": "chat",
+    "conversions": "measure",
 }
 # Modules that answer requests or sockets: they validate, call an action and answer.
 VIEWS = re.compile(r"(^|/|_)(api|ws|routes)\.py$")

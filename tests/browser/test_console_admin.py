@@ -197,6 +197,25 @@ def test_the_preview_shows_the_message_in_each_language_and_edits_save(
         k: v for k, v in before["action"].items() if k != "text"}
 
 
+def test_a_holdout_share_is_set_in_percent(site: Live, context: BrowserContext) -> None:
+    page = admin_page(context, site, "scenarios")
+    page.locator("[data-test=scenarios] tr[data-key=big_cart]").get_by_role(
+        "link", name=re.compile("^Edit")).click()
+    form = page.locator("[data-test=scenario-form]")
+    holdout = form.get_by_label("Hold out (% of visitors)")
+    expect(holdout).to_have_value("0")
+    holdout.fill("60")  # more than half: refused next to the field
+    form.locator("[data-test=save]").click()
+    expect(form.locator("[data-problem-for='$.holdout']")).to_contain_text("from 0 to 0.5")
+    holdout.fill("12.5")
+    form.locator("[data-test=save]").click()
+    expect(page.locator("[data-test=scenarios] tr[data-key=big_cart]")).to_be_visible()
+    assert get(site, "/api/scenarios/big_cart").json()["holdout"] == 0.125
+    page.locator("[data-test=scenarios] tr[data-key=big_cart]").get_by_role(
+        "link", name=re.compile("^Edit")).click()
+    expect(form.get_by_label("Hold out (% of visitors)")).to_have_value("12.5")
+
+
 def test_an_invited_agent_gets_a_link_that_works(site: Live, context: BrowserContext,
                                                  browser: Browser) -> None:
     page = admin_page(context, site, "agents")

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from floorwalker.chat import service as chat_rows
 from floorwalker.collect.dedupe import Dedupe
 from floorwalker.events import Incoming
+from floorwalker.measure import conversions as conversion_rows
 from floorwalker.profiles import history
 from floorwalker.profiles.apply import apply_event
 from floorwalker.profiles.history import Committed
@@ -71,7 +72,8 @@ class Pipeline:
         self.session_timeout = session_timeout
         # Other features' rows of a visitor, moved by merges and deleted by erasure.
         self.store = ProfileStore(cache_size, others=[decision_rows.VISITOR_ROWS,
-                                                      chat_rows.VISITOR_ROWS])
+                                                      chat_rows.VISITOR_ROWS,
+                                                      conversion_rows.VISITOR_ROWS])
         self.dedupe = Dedupe(max(cache_size * 4, 1000))
         self.listeners: list[Listener] = []
         self.writer: Writer[list[Incoming]] = Writer(engine, self._commit_jobs,
@@ -260,6 +262,9 @@ class Pipeline:
                 "context": ENCODE.encode(ev.context).decode(),
             } for ev, vid in applied]
             await history.record_new(conn, rows, self.engine.dialect.name)
+            await conversion_rows.record(
+                conn, conversion_rows.rows_for((ev, unit.final_id(vid)) for ev, vid in applied),
+                self.engine.dialect.name)
             if rules is not None:
                 await rules.write(conn, out)
         except BaseException:

@@ -116,18 +116,30 @@ def _apply_cart(profile: Profile, ev: Incoming) -> None:
     _recompute(cart, ev.ts)
 
 
-def _apply_purchase(profile: Profile, ev: Incoming) -> None:
+def purchase_of(ev: Incoming, cart_currency: str | None = None) -> Purchase:
+    """What a ``purchase`` event says: its order id, value, currency and item count.
+
+    The value is ``value`` (GA4), ``revenue`` or ``total`` (Segment), else the items'
+    sum; the currency falls back to the cart's.
+    """
     props = ev.properties
     txn = _str(props.get("transaction_id") or props.get("order_id"))
-    if txn is not None and any(p.transaction_id == txn for p in profile.purchases):
-        return  # the same order reported twice counts once
     items = _items(props)
     value = _num(props.get("value", props.get("revenue", props.get("total"))))
     if not value and items:
         value = sum(i.price * i.quantity for i in items)
-    currency = _str(props.get("currency")) or profile.cart.currency
-    profile.purchases.append(Purchase(transaction_id=txn, value=value, currency=currency,
-                                      items=len(items), at=ev.ts))
+    currency = _str(props.get("currency")) or cart_currency
+    return Purchase(transaction_id=txn, value=value, currency=currency, items=len(items),
+                    at=ev.ts)
+
+
+def _apply_purchase(profile: Profile, ev: Incoming) -> None:
+    purchase = purchase_of(ev, profile.cart.currency)
+    txn = purchase.transaction_id
+    if txn is not None and any(p.transaction_id == txn for p in profile.purchases):
+        return  # the same order reported twice counts once
+    value, currency = purchase.value, purchase.currency
+    profile.purchases.append(purchase)
     del profile.purchases[:-MAX_PURCHASES_KEPT]
     profile.purchase_count += 1
     profile.lifetime_revenue = round(profile.lifetime_revenue + value, 2)

@@ -77,6 +77,15 @@ def _variant(sc: Scenario, visitor_id: str) -> tuple[str | None, Action | None]:
     return sc.variants[-1].key, sc.variants[-1].action
 
 
+def held_out(sc: Scenario, visitor_id: str) -> bool:
+    """Whether the visitor is in the scenario's holdout group (sticky, independent of the
+    variant: each variant keeps the same share held out)."""
+    if sc.holdout <= 0:
+        return False
+    digest = hashlib.sha256(f"holdout:{sc.key}:{visitor_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < sc.holdout
+
+
 class Engine:
     """Evaluates a workspace's rules for one visitor at a time."""
 
@@ -254,6 +263,16 @@ class Engine:
                         continue
                     outcome, action, reason = "fallback", definition.fallback, why
                     visible = action.type in VISIBLE_ACTIONS
+            if held_out(definition, profile.visitor_id):
+                # The control group: everything said yes, nothing is shown. The scenario's
+                # own caps count it (so it is decided as often as for the others); nothing
+                # else takes its place this time.
+                decision_id = self._record(out, ctx, sc, variant, "held_out", reason, action,
+                                           trigger)
+                self._count(profile, sc, ctx.now, False, decision_id, definition.priority)
+                if visible:
+                    won = True
+                continue
             decision_id = new_decision_id()
             payload = {"id": decision_id,
                        **render_action(action, ctx, definition.default_language)}

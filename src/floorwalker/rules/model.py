@@ -118,6 +118,9 @@ class Scenario(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     caps: Caps = msgspec.field(default_factory=Caps)
     default_language: str = "en"
     counts_toward_global_cap: bool = True
+    # The share of visitors (0-0.5, sticky per person) who are never shown this scenario:
+    # their decisions are recorded as ``held_out``, the control group of its lift report.
+    holdout: float = 0.0
 
     def live(self) -> bool:
         """Whether this scenario needs a free agent of its department to fire."""

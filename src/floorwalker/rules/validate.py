@@ -76,6 +76,9 @@ def check_segment(seg: Segment) -> list[Problem]:
     return problems + _condition(seg.condition, "$.condition")
 
 
+MAX_HOLDOUT = 0.5
+
+
 def check_scenario(sc: Scenario) -> list[Problem]:
     """Every problem of a scenario definition."""
     problems = _key(sc.key, "$.key")
@@ -107,6 +110,8 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     if sc.fallback is not None:
         problems += check_action(sc.fallback, "$.fallback", sc.default_language)
     problems += _duration(sc.caps.snooze_after_dismiss, "$.caps.snooze_after_dismiss")
+    if not 0.0 <= sc.holdout <= MAX_HOLDOUT:
+        problems.append(_p("$.holdout", f"holdout is a share from 0 to {MAX_HOLDOUT}"))
     for name in ("per_session", "per_visitor", "per_days"):
         value = getattr(sc.caps, name)
         if value is not None and value < 0:

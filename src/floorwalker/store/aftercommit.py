@@ -1,5 +1,5 @@
-"""Work that follows a commit, in commit order; meant to run in its own task so it never
-holds up the writer (not started yet: the writer runs it inline, see store/writer.py).
+"""Work that follows a commit, in commit order, in its own task so it never holds up
+the writer.
 
 The writer commits a group of events (or one command) and hands what follows it (rule
 side effects, frames, alerts, webhooks) to this queue, then goes straight on to the next

@@ -247,6 +247,7 @@ conversations = Table(
     Column("segments", Text, nullable=True),
     Index("ix_conversations_workspace_updated", "workspace_id", "updated_at"),
     Index("ix_conversations_workspace_status", "workspace_id", "status"),
+    Index("ix_conversations_decision", "decision_id"),  # reports: chats a message started
 )
 
 messages = Table(
@@ -330,4 +331,26 @@ account_invitations = Table(
            nullable=False, index=True),
     Column("expires_at", Float, nullable=False),
     Column("used_at", Float, nullable=True),
+)
+
+
+# -- measure: conversions (migration 0009) ---------------------------------------------
+
+conversions = Table(
+    "conversions",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("visitor_id", String(40), nullable=False),
+    Column("name", String(255), nullable=False),  # the event: ``purchase``
+    # The order id (transaction_id or order_id), else the event's messageId: a purchase
+    # reported twice, by two devices of one person or by a retry, counts once.
+    Column("transaction_id", String(255), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("currency", String(8), nullable=True),
+    Column("ts", Float, nullable=False),
+    UniqueConstraint("workspace_id", "visitor_id", "transaction_id",
+                     name="uq_conversions_visitor_transaction"),
+    Index("ix_conversions_visitor_ts", "visitor_id", "ts"),
+    Index("ix_conversions_workspace_ts", "workspace_id", "ts"),
 )

@@ -6,8 +6,8 @@ owner's ``commit_group``. Commands (erasure, timers, segment re-evaluation, snoo
 alone, each in a transaction of its own, after everything queued before them.
 
 What follows a commit (frames, alerts, webhooks) goes to the after-commit queue
-(`store/aftercommit.py`), in commit order. The queue runs it inline for now (see
-:meth:`Writer.start`); with its own drain task it would never hold up the next commit.
+(`store/aftercommit.py`), in commit order; its own drain task runs it, so a slow
+listener never holds up the next commit.
 """
 
 from __future__ import annotations
@@ -65,15 +65,9 @@ class Writer(Generic[P]):
         return self._task is not None
 
     async def start(self) -> None:
-        """Start the writer.
-
-        The after-commit queue is not started: its work runs inline, in the writer, in
-        commit order. With its own drain task the test suite's shutdown still hangs now
-        and then (a task that outlives the event loop's close; see issue 10), so the task
-        waits until that is found. Everything else (nested writes, ordering, shutdown)
-        works either way.
-        """
+        """Start the writer and the after-commit queue."""
         if self._task is None:
+            self.after_commit.start()
             self._task = asyncio.create_task(self._run(), name="floorwalker-writer")
 
     async def stop(self, patience: float = 30.0) -> None:

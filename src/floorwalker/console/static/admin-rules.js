@@ -351,11 +351,15 @@ function scenarioEditor(body, key) {
       needs_agent: select([['', 'Default (chats and pop-ups need one)'], ['true', 'Yes'], ['false', 'No']],
         doc.needs_agent === undefined || doc.needs_agent === null ? '' : String(doc.needs_agent)),
       global: h('input', { type: 'checkbox' }),
+      // Shown as a percentage; stored as a share (0-0.5).
+      holdout: input(doc.holdout ? String(Math.round(doc.holdout * 1000) / 10) : '0',
+        { type: 'number', min: 0, max: 50, step: 0.5, 'data-test': 'sc-holdout' }),
     };
     c.global.checked = doc.counts_toward_global_cap !== false;
     // Everything else (variants, fallback, fields this form does not know) as JSON.
     const known = new Set(['key', 'name', 'description', 'enabled', 'priority', 'trigger', 'condition', 'pages',
-      'audience', 'action', 'department', 'needs_agent', 'caps', 'default_language', 'counts_toward_global_cap']);
+      'audience', 'action', 'department', 'needs_agent', 'caps', 'default_language', 'counts_toward_global_cap',
+      'holdout']);
     const restDoc = Object.fromEntries(Object.entries(doc).filter(([k, v]) => !known.has(k)
       && !(Array.isArray(v) && v.length === 0) && v !== null));
     const knownAction = new Set(['type', 'text', 'title', 'button', 'agent_name', 'coupon', 'url', 'phone', 'image_url',
@@ -409,6 +413,8 @@ function scenarioEditor(body, key) {
         },
         default_language: f.language.value.trim() || 'en', counts_toward_global_cap: c.global.checked,
       };
+      const holdout = Number(c.holdout.value || 0);
+      if (holdout) out.holdout = Math.round(holdout * 10) / 1000;
       // "1h" is the default: left out, so the stored definition stays as written.
       const snooze = numberOrNull(c.snooze.value);
       if (snooze !== null && snooze !== '1h') out.caps.snooze_after_dismiss = snooze;
@@ -450,7 +456,9 @@ function scenarioEditor(body, key) {
         form.field('Per visitor, ever', c.per_visitor, '$.caps.per_visitor'),
         form.field('At most once in (days)', c.per_days, '$.caps.per_days'),
         form.field('After a dismissal, wait', c.snooze, '$.caps.snooze_after_dismiss'),
-        form.field('Needs a free agent', c.needs_agent, '$.needs_agent')),
+        form.field('Needs a free agent', c.needs_agent, '$.needs_agent'),
+        form.field('Hold out (% of visitors)', c.holdout, '$.holdout',
+          'Never shown to this share (up to 50%): the control group of its lift report.')),
       h('label', { class: 'inline' }, c.global, ' Counts toward the workspace\'s limit of messages per visit')),
       section('Other fields', restField),
       preview.el,

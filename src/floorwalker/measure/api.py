@@ -1,0 +1,56 @@
+"""Reports API: ``/api/reports/...`` (docs/reports.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from floorwalker.auth.caller import Caller
+from floorwalker.auth.principal import bearer_scheme
+from floorwalker.auth.staff import staff
+from floorwalker.measure import reports
+from floorwalker.services import services
+
+router = APIRouter(prefix="/api/reports", tags=["reports"],
+                   dependencies=[Depends(bearer_scheme)])
+Staff = Annotated[Caller, Depends(staff)]
+
+
+Since = Annotated[str | None, Query(
+    description="First UTC day, YYYY-MM-DD (default: 6 days before until)", max_length=10)]
+Until = Annotated[str | None, Query(
+    description="Last UTC day, included (default: today)", max_length=10)]
+Window = Annotated[int | None, Query(
+    description="Attribution window after a decision, hours (default 48)")]
+OneScenario = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/funnel", summary="Each scenario's funnel, from decision to revenue")
+async def funnel(request: Request, caller: Staff, since: Since = None, until: Until = None,
+                 window_hours: Window = None, scenario: OneScenario = None,
+                 format: Annotated[Literal["json", "csv"], Query()] = "json",
+                 ) -> Any:
+    """Per scenario and variant, in total and per day: eligible, decided, delivered,
+    shown, engaged, chats, answered, converted, orders and revenue per currency, and the
+    suppressed decisions by reason. ``format=csv`` gives the rows per day."""
+    p = reports.period(since, until, window_hours)
+    async with services(request).engine.connect() as conn:
+        report = await reports.funnel(conn, caller.workspace, p, scenario)
+    if format == "csv":
+        name = f"funnel-{p.first.isoformat()}-{p.last.isoformat()}.csv"
+        return Response(reports.funnel_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return report
+
+
+@router.get("/lift", summary="Exposed visitors against each scenario's holdout group")
+async def lift(request: Request, caller: Staff, since: Since = None, until: Until = None,
+               window_hours: Window = None, scenario: OneScenario = None) -> Any:
+    """Per scenario and variant with a holdout: visitors, converters, conversion rate and
+    revenue per visitor of both groups, the differences with 95% intervals, and a verdict
+    (``too_small``, ``no_difference``, ``better``, ``worse``)."""
+    p = reports.period(since, until, window_hours)
+    async with services(request).engine.connect() as conn:
+        return await reports.lift(conn, caller.workspace, p, scenario)

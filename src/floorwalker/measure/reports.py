@@ -1,0 +1,407 @@
+"""Reports: what each scenario's messages did, from decision to revenue (docs/reports.md).
+
+Every figure is an aggregate the database computes (GROUP BY, EXISTS, a join on the
+attribution window); no query loads a row per decision or per purchase into Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from floorwalker.errors import ApiError
+from floorwalker.store.tables import conversations, conversions, decisions, messages
+
+DAY = 86_400.0
+DEFAULT_WINDOW_HOURS = 48
+MAX_WINDOW_HOURS = 24 * 30
+MAX_DAYS = 366
+DEFAULT_DAYS = 7
+# A decision that chose to show something (withdrawn: shown, then replaced by a rescue).
+DECIDED = ("fired", "fallback", "withdrawn")
+ENGAGED = ("accepted", "replied")
+STAGES = ("eligible", "decided", "delivered", "shown", "engaged", "chats", "answered",
+          "converted")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """UTC days ``first``..``last`` (both included) and the attribution window."""
+
+    first: date
+    last: date
+    window_hours: int = DEFAULT_WINDOW_HOURS
+
+    @property
+    def since(self) -> float:
+        """The first day's start (epoch seconds)."""
+        return datetime(self.first.year, self.first.month, self.first.day,
+                        tzinfo=UTC).timestamp()
+
+    @property
+    def until(self) -> float:
+        """The end of the last day (epoch seconds, excluded)."""
+        return self.since + ((self.last - self.first).days + 1) * DAY
+
+    @property
+    def window(self) -> float:
+        """The attribution window in seconds."""
+        return self.window_hours * 3600.0
+
+    def days(self) -> list[str]:
+        """Every day of the period, oldest first (ISO dates)."""
+        return [(self.first + timedelta(days=n)).isoformat()
+                for n in range((self.last - self.first).days + 1)]
+
+
+def period(since: str | None, until: str | None, window_hours: int | None,
+           today: date | None = None) -> Period:
+    """The period a request names (ISO dates, UTC), checked: 422 ``invalid_period``."""
+    today = today or datetime.now(UTC).date()
+    try:
+        last = date.fromisoformat(until) if until else today
+        first = date.fromisoformat(since) if since else last - timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise ApiError(422, "invalid_period", "since and until are dates: YYYY-MM-DD.",
+                       [{"path": "$.since" if since else "$.until",
+                         "problem": "not a date"}]) from None
+    if first > last:
+        raise ApiError(422, "invalid_period", "since is after until.",
+                       [{"path": "$.since", "problem": "after until"}])
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ApiError(422, "invalid_period", f"A report covers at most {MAX_DAYS} days.",
+                       [{"path": "$.since", "problem": "period too long"}])
+    hours = DEFAULT_WINDOW_HOURS if window_hours is None else window_hours
+    if not 1 <= hours <= MAX_WINDOW_HOURS:
+        raise ApiError(422, "invalid_period",
+                       f"window_hours is between 1 and {MAX_WINDOW_HOURS}.",
+                       [{"path": "$.window_hours", "problem": "out of range"}])
+    return Period(first, last, hours)
+
+
+@dataclass(slots=True)
+class Figures:
+    """One row of the funnel: counts per stage, orders and revenue per currency."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
+    orders: int = 0
+    revenue: dict[str, float] = field(default_factory=dict)
+
+    def add(self, other: Figures) -> None:
+        """Add ``other``'s figures to these."""
+        for stage in STAGES:
+            self.counts[stage] += other.counts[stage]
+        self.orders += other.orders
+        for currency, value in other.revenue.items():
+            self.revenue[currency] = round(self.revenue.get(currency, 0.0) + value, 2)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON: the counts, orders, revenue and the rates between stages."""
+        c = self.counts
+        return {**c, "orders": self.orders, "revenue": dict(sorted(self.revenue.items())),
+                "engagement_rate": _rate(c["engaged"], c["shown"]),
+                "conversion_rate": _rate(c["converted"], c["decided"])}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The UTC day number (days since 1970-01-01) of an epoch-seconds column."""
+    if dialect == "postgresql":
+        return cast(func.floor(column / DAY), Integer)
+    return cast(column / DAY, Integer)  # SQLite truncates: the floor of a positive time
+
+
+def _iso(day_number: Any) -> str:
+    return (date(1970, 1, 1) + timedelta(days=int(day_number))).isoformat()
+
+
+async def _tune(conn: AsyncConnection) -> None:
+    """On PostgreSQL, this transaction sorts and hashes in memory (a month of decisions
+    spilled to disk with the default 4 MB) and skips JIT compilation, which costs more
+    than these queries run."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SET LOCAL work_mem = '64MB'"))
+        await conn.execute(text("SET LOCAL jit = off"))
+
+
+def _scope(workspace_id: str, p: Period, scenario: str | None) -> list[ColumnElement[bool]]:
+    where = [decisions.c.workspace_id == workspace_id, decisions.c.created_at >= p.since,
+             decisions.c.created_at < p.until]
+    if scenario:
+        where.append(decisions.c.scenario_key == scenario)
+    return where
+
+
+async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
+                 scenario: str | None = None) -> dict[str, Any]:
+    """Each scenario and variant's funnel over the period, in total and per day.
+
+    A stage counts decisions: eligible (every decision, suppressed ones too), decided
+    (chose to show something), delivered (a frame or a poll took it to a browser), shown
+    (the widget reported it visible), engaged (accepted or replied), chats (a conversation
+    it started), answered (an agent wrote in that chat), converted (the person bought
+    within the window after it). Revenue credits each order once per scenario and variant,
+    to the day of the latest of their decisions before it.
+    """
+    await _tune(conn)
+    dialect = conn.dialect.name
+    d = decisions.c
+    is_decided = d.outcome.in_(DECIDED)
+    # Sets of decision ids, joined to the decisions (hash joins; correlated EXISTS per row
+    # made PostgreSQL's planner expect millions of lookups and compile the query with JIT).
+    started = (conversations.c.workspace_id == workspace_id,
+               conversations.c.decision_id.is_not(None),
+               conversations.c.started_at >= p.since)
+    chats = select(conversations.c.decision_id.label("decision_id")).where(
+        *started).distinct().subquery("chats")
+    answered = select(conversations.c.decision_id.label("decision_id")).select_from(
+        conversations.join(messages, messages.c.conversation_id == conversations.c.id)).where(
+        *started, messages.c.author == "agent", messages.c.internal.is_(False),
+    ).distinct().subquery("answered")
+    other = decisions.alias("bought_after")
+    bought = select(other.c.id.label("decision_id")).select_from(other.join(conversions, and_(
+        conversions.c.visitor_id == other.c.visitor_id,
+        conversions.c.workspace_id == other.c.workspace_id,
+        conversions.c.ts >= other.c.created_at,
+        conversions.c.ts < other.c.created_at + p.window))).where(
+        other.c.workspace_id == workspace_id, other.c.created_at >= p.since,
+        other.c.created_at < p.until, other.c.outcome.in_(DECIDED),
+        *((other.c.scenario_key == scenario,) if scenario else ())).distinct().subquery("bought")
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    day = _day(d.created_at, dialect)
+    stages = select(
+        d.scenario_key, d.variant, day.label("day"), func.count().label("eligible"),
+        count(is_decided).label("decided"), count(d.delivered_at.is_not(None)).label("delivered"),
+        count(d.response.is_not(None)).label("shown"),
+        count(d.response.in_(ENGAGED)).label("engaged"),
+        count(and_(is_decided, chats.c.decision_id.is_not(None))).label("chats"),
+        count(and_(is_decided, answered.c.decision_id.is_not(None))).label("answered"),
+        count(bought.c.decision_id.is_not(None)).label("converted"),
+    ).select_from(
+        decisions.outerjoin(chats, chats.c.decision_id == d.id)
+        .outerjoin(answered, answered.c.decision_id == d.id)
+        .outerjoin(bought, bought.c.decision_id == d.id)
+    ).where(*_scope(workspace_id, p, scenario)).group_by(d.scenario_key, d.variant, day)
+
+    credited = select(
+        conversions.c.id.label("conversion_id"), d.scenario_key, d.variant,
+        func.max(d.created_at).label("last_at"),
+    ).select_from(conversions.join(decisions, and_(
+        d.visitor_id == conversions.c.visitor_id, d.workspace_id == conversions.c.workspace_id,
+        conversions.c.ts >= d.created_at, conversions.c.ts < d.created_at + p.window,
+    ))).where(*_scope(workspace_id, p, scenario), is_decided).group_by(
+        conversions.c.id, d.scenario_key, d.variant).subquery()
+    credit_day = _day(credited.c.last_at, dialect)
+    revenue = select(
+        credited.c.scenario_key, credited.c.variant, credit_day.label("day"),
+        conversions.c.currency, func.count().label("orders"),
+        func.sum(conversions.c.value).label("value"),
+    ).select_from(credited.join(conversions, conversions.c.id == credited.c.conversion_id)
+                  ).group_by(credited.c.scenario_key, credited.c.variant, credit_day,
+                             conversions.c.currency)
+
+    held_back = select(d.scenario_key, d.variant, d.reason, func.count().label("n")).where(
+        *_scope(workspace_id, p, scenario), d.outcome == "suppressed").group_by(
+        d.scenario_key, d.variant, d.reason)
+
+    rows: dict[tuple[str, str | None], dict[str, Figures]] = {}
+    suppressed: dict[tuple[str, str | None], dict[str, int]] = {}
+    for r in await conn.execute(stages):
+        fig = rows.setdefault((r.scenario_key, r.variant), {}).setdefault(
+            _iso(r.day), Figures())
+        for stage in STAGES:
+            fig.counts[stage] += int(getattr(r, stage))
+    for r in await conn.execute(revenue):
+        fig = rows.setdefault((r.scenario_key, r.variant), {}).setdefault(
+            _iso(r.day), Figures())
+        fig.orders += int(r.orders)
+        currency = r.currency or "unknown"
+        fig.revenue[currency] = round(fig.revenue.get(currency, 0.0) + float(r.value), 2)
+    for r in await conn.execute(held_back):
+        reasons = suppressed.setdefault((r.scenario_key, r.variant), {})
+        reasons[r.reason or "unknown"] = reasons.get(r.reason or "unknown", 0) + int(r.n)
+
+    out = []
+    for (key, variant), by_day in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        total = Figures()
+        days = []
+        for day_iso in p.days():
+            fig = by_day.get(day_iso, Figures())
+            total.add(fig)
+            days.append({"day": day_iso, **fig.as_dict()})
+        out.append({"scenario": key, "variant": variant, **total.as_dict(),
+                    "suppressed": dict(sorted(suppressed.get((key, variant), {}).items())),
+                    "days": days})
+    return {"since": p.first.isoformat(), "until": p.last.isoformat(),
+            "window_hours": p.window_hours, "scenarios": out}
+
+
+CSV_COLUMNS = ("scenario", "variant", "day", *STAGES, "orders")
+
+
+def funnel_csv(report: dict[str, Any]) -> str:
+    """The funnel's rows per scenario, variant and day as CSV, a revenue column per
+    currency (``revenue_EUR``)."""
+    currencies = sorted({c for s in report["scenarios"] for d in s["days"] for c in d["revenue"]})
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *(f"revenue_{c}" for c in currencies)])
+    for s in report["scenarios"]:
+        for d in s["days"]:
+            writer.writerow([s["scenario"], s["variant"] or "", d["day"],
+                             *(d[stage] for stage in STAGES), d["orders"],
+                             *(f"{d['revenue'].get(c, 0.0):.2f}" for c in currencies)])
+    return buf.getvalue()
+
+
+def totals_table(report: dict[str, Any]) -> tuple[list[str], list[Sequence[str]]]:
+    """The funnel's totals per scenario and variant, as text cells (the CLI's table)."""
+    head = ["scenario", "variant", *STAGES, "rate", "revenue"]
+    body: list[Sequence[str]] = []
+    for s in report["scenarios"]:
+        rate = s["conversion_rate"]
+        body.append([s["scenario"], s["variant"] or "-", *(str(s[k]) for k in STAGES),
+                     "-" if rate is None else f"{rate:.1%}",
+                     ", ".join(f"{v:,.2f} {c}" for c, v in s["revenue"].items()) or "-"])
+    return head, body
+
+
+# -- lift: exposed visitors against the scenario's holdout group --------------------------
+
+Z95 = 1.959964
+MIN_GROUP = 30  # below this many visitors in either group, the report does not guess
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One group's visitors, converters and revenue (sum and sum of squares per visitor)."""
+
+    visitors: int = 0
+    converted: int = 0
+    revenue: float = 0.0
+    revenue_sq: float = 0.0
+
+    @property
+    def rate(self) -> float | None:
+        """Conversion rate per visitor."""
+        return self.converted / self.visitors if self.visitors else None
+
+    @property
+    def per_visitor(self) -> float | None:
+        """Revenue per visitor."""
+        return self.revenue / self.visitors if self.visitors else None
+
+    def variance(self) -> float:
+        """The sample variance of revenue per visitor."""
+        n = self.visitors
+        if n < 2:
+            return 0.0
+        mean = self.revenue / n
+        return max(0.0, (self.revenue_sq - n * mean * mean) / (n - 1))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON."""
+        rate, per = self.rate, self.per_visitor
+        return {"visitors": self.visitors, "converted": self.converted,
+                "conversion_rate": None if rate is None else round(rate, 4),
+                "revenue": round(self.revenue, 2),
+                "revenue_per_visitor": None if per is None else round(per, 2)}
+
+
+def compare(exposed: Group, held: Group) -> dict[str, Any]:
+    """Lift of ``exposed`` over ``held``: differences with 95% intervals and a verdict.
+
+    Conversion: the difference of two proportions (normal approximation); revenue per
+    visitor: the difference of two means (Welch). ``verdict`` is ``too_small`` while a
+    group has fewer than :data:`MIN_GROUP` visitors, ``better`` or ``worse`` when the
+    conversion interval excludes zero, ``no_difference`` otherwise.
+    """
+    out: dict[str, Any] = {"exposed": exposed.as_dict(), "held_out": held.as_dict(),
+                           "conversion_lift": None, "revenue_lift": None,
+                           "verdict": "too_small"}
+    if not exposed.visitors or not held.visitors:
+        return out
+    p1, p0 = exposed.converted / exposed.visitors, held.converted / held.visitors
+    se = (p1 * (1 - p1) / exposed.visitors + p0 * (1 - p0) / held.visitors) ** 0.5
+    diff = p1 - p0
+    out["conversion_lift"] = {
+        "difference": round(diff, 4), "low": round(diff - Z95 * se, 4),
+        "high": round(diff + Z95 * se, 4),
+        "relative": round(diff / p0, 4) if p0 else None}
+    m1, m0 = exposed.revenue / exposed.visitors, held.revenue / held.visitors
+    se_r = (exposed.variance() / exposed.visitors + held.variance() / held.visitors) ** 0.5
+    out["revenue_lift"] = {"difference": round(m1 - m0, 2),
+                           "low": round(m1 - m0 - Z95 * se_r, 2),
+                           "high": round(m1 - m0 + Z95 * se_r, 2)}
+    if min(exposed.visitors, held.visitors) < MIN_GROUP:
+        out["verdict"] = "too_small"
+    elif diff - Z95 * se > 0:
+        out["verdict"] = "better"
+    elif diff + Z95 * se < 0:
+        out["verdict"] = "worse"
+    else:
+        out["verdict"] = "no_difference"
+    return out
+
+
+async def lift(conn: AsyncConnection, workspace_id: str, p: Period,
+               scenario: str | None = None) -> dict[str, Any]:
+    """Per scenario and variant with a holdout: exposed visitors against held-out ones.
+
+    A visitor is exposed from their first decided message of the scenario variant in the
+    period, held out from their first ``held_out`` decision; they convert when they buy
+    within the window after that moment, and their revenue is what they spent in it.
+    Revenue adds the amounts as sent, whatever their currency.
+    """
+    await _tune(conn)
+    d = decisions.c
+    group = case((d.outcome == "held_out", "held_out"), else_="exposed").label("grp")
+    firsts = select(
+        d.visitor_id, d.scenario_key, d.variant, group, func.min(d.created_at).label("first_at"),
+    ).where(*_scope(workspace_id, p, scenario), d.outcome.in_((*DECIDED, "held_out"))
+            ).group_by(d.visitor_id, d.scenario_key, d.variant, group).subquery()
+    in_window = and_(conversions.c.visitor_id == firsts.c.visitor_id,
+                     conversions.c.workspace_id == workspace_id,
+                     conversions.c.ts >= firsts.c.first_at,
+                     conversions.c.ts < firsts.c.first_at + p.window)
+    # One row per visitor and group: the orders in their window (a LEFT JOIN, so the
+    # revenue is summed once, not by a subquery per figure).
+    per_visitor = select(
+        firsts.c.scenario_key, firsts.c.variant, firsts.c.grp,
+        case((func.count(conversions.c.id) > 0, 1), else_=0).label("conv"),
+        func.coalesce(func.sum(conversions.c.value), 0.0).label("spent"),
+    ).select_from(firsts.outerjoin(conversions, in_window)).group_by(
+        firsts.c.visitor_id, firsts.c.scenario_key, firsts.c.variant, firsts.c.grp).subquery()
+    pv = per_visitor.c
+    totals = select(pv.scenario_key, pv.variant, pv.grp, func.count().label("n"),
+                    func.sum(pv.conv).label("converted"), func.sum(pv.spent).label("revenue"),
+                    func.sum(pv.spent * pv.spent).label("revenue_sq"),
+                    ).group_by(pv.scenario_key, pv.variant, pv.grp)
+    groups: dict[tuple[str, str | None], dict[str, Group]] = {}
+    for r in await conn.execute(totals):
+        groups.setdefault((r.scenario_key, r.variant), {})[r.grp] = Group(
+            int(r.n), int(r.converted or 0), float(r.revenue or 0.0),
+            float(r.revenue_sq or 0.0))
+    out = []
+    for (key, variant), found in sorted(groups.items(),
+                                        key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if "held_out" not in found:
+            continue  # no holdout: nothing to compare with
+        out.append({"scenario": key, "variant": variant,
+                    **compare(found.get("exposed", Group()), found["held_out"])})
+    return {"since": p.first.isoformat(), "until": p.last.isoformat(),
+            "window_hours": p.window_hours, "min_group": MIN_GROUP, "scenarios": out}
