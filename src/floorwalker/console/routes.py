@@ -70,3 +70,9 @@ async def console_page(request: Request) -> Response:
 async def console_asset(name: str, request: Request) -> Response:
     """A module, the style sheet or a sound (revalidated on every load)."""
     return _serve(name, request, "no-cache")
+
+
+@router.get("/console/static/vendor/{name}")
+async def console_vendor_asset(name: str, request: Request) -> Response:
+    """A vendored library (vendor/README.md), loaded by the page that needs it."""
+    return _serve(f"vendor/{name}", request, "no-cache")

@@ -5,6 +5,7 @@ import {
 import './visitors.js';
 import './chats.js';
 import './history.js';
+import './reports.js';
 import './notify.js';
 import './admin.js';
 

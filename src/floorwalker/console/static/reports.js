@@ -1,0 +1,204 @@
+// Reports: each scenario's funnel from decision to revenue, and its lift against its
+// holdout group (docs/reports.md). Filters live in the address (#/reports?since=...).
+// Charts are drawn by Chart.js (vendor/, MIT), loaded the first time this page opens.
+import { api, clear, errorText, h, navigate, route } from './core.js';
+import { foldable, label } from './live-common.js';
+
+const STAGES = [
+  ['eligible', 'Eligible'], ['decided', 'Decided'], ['delivered', 'Delivered'], ['shown', 'Shown'],
+  ['engaged', 'Engaged'], ['chats', 'Chats'], ['answered', 'Answered'], ['converted', 'Converted'],
+];
+const VERDICTS = {
+  better: 'Better than holding out', worse: 'Worse than holding out',
+  no_difference: 'No clear difference', too_small: 'Too few visitors to tell',
+};
+const BLUE = '#2457d6';
+const GREEN = '#1f8a4c';
+
+route('reports', {
+  title: 'Reports',
+  nav: true,
+  render(view, params) {
+    const page = new ReportsPage(view, params);
+    return () => page.stop();
+  },
+});
+
+let chartLib = null;
+// Chart.js, once: a classic script (its UMD build sets window.Chart).
+function loadChart() {
+  if (!chartLib) {
+    chartLib = new Promise((resolve, reject) => {
+      if (window.Chart) { resolve(window.Chart); return; }
+      const tag = h('script', { src: '/console/static/vendor/chart.umd.min.js' });
+      tag.addEventListener('load', () => resolve(window.Chart));
+      tag.addEventListener('error', () => { chartLib = null; reject(new Error('the chart library did not load')); });
+      document.head.append(tag);
+    });
+  }
+  return chartLib;
+}
+
+function query(params, extra = {}) {
+  const q = new URLSearchParams();
+  for (const key of ['since', 'until', 'scenario', 'window_hours']) {
+    if (params[key]) q.set(key, params[key]);
+  }
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q.toString();
+}
+
+function money(revenue) {
+  const parts = Object.entries(revenue || {}).map(([cur, value]) => {
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency: cur }).format(value);
+    } catch (_e) {
+      return `${value.toFixed(2)} ${cur}`;
+    }
+  });
+  return parts.length ? parts.join(' + ') : '–';
+}
+
+const pct = (v) => (v === null || v === undefined ? '–' : (v * 100).toFixed(1) + '%');
+const signedPct = (v) => (v > 0 ? '+' : '') + (v * 100).toFixed(1) + '%';
+
+class ReportsPage {
+  constructor(view, params) {
+    this.view = view;
+    this.params = params;
+    this.stopped = false;
+    this.charts = [];
+    this.build();
+    this.load();
+  }
+
+  stop() {
+    this.stopped = true;
+    for (const chart of this.charts) chart.destroy();
+  }
+
+  build() {
+    const p = this.params;
+    const input = (name, attrs = {}) => h('input', { name, value: p[name] || '', 'data-test': 'reports-' + name, ...attrs });
+    this.scenarioSelect = h('select', { name: 'scenario', 'data-test': 'reports-scenario' },
+      h('option', { value: '' }, 'All scenarios'));
+    this.form = h('form', { class: 'filters row', 'aria-label': 'Report filters' },
+      label('From', input('since', { type: 'date' })), label('To', input('until', { type: 'date' })),
+      label('Scenario', this.scenarioSelect),
+      label('Window (hours after a message)', input('window_hours', { type: 'number', min: 1, max: 720, placeholder: '48' })),
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', class: 'primary', 'data-test': 'reports-apply' }, 'Show'),
+        h('button', { type: 'button', onclick: () => navigate('reports') }, 'Last 7 days')));
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const next = {};
+      for (const key of ['since', 'until', 'scenario', 'window_hours']) {
+        const value = this.form.elements[key].value.trim();
+        if (value) next[key] = value;
+      }
+      navigate('reports', next);
+    });
+    this.status = h('p', { class: 'muted', 'data-test': 'reports-status' }, 'Loading…');
+    this.funnelBox = h('figure', { class: 'card report-chart', 'data-test': 'funnel-chart' });
+    this.daysBox = h('figure', { class: 'card report-chart', 'data-test': 'days-chart' });
+    this.csv = h('a', { class: 'button-like', 'data-test': 'reports-csv', href: '/api/reports/funnel?' + query(p, { format: 'csv' }), download: 'funnel.csv' }, 'Download as CSV');
+    this.tbody = h('tbody', { 'data-test': 'reports-rows' });
+    const head = h('tr', {}, h('th', { scope: 'col' }, 'Scenario'), h('th', { scope: 'col' }, 'Variant'),
+      STAGES.slice(1).map(([, title]) => h('th', { scope: 'col', class: 'num' }, title)),
+      h('th', { scope: 'col', class: 'num' }, 'Rate'), h('th', { scope: 'col', class: 'num' }, 'Revenue'),
+      h('th', { scope: 'col' }, 'Against the holdout'));
+    clear(this.view, h('section', { class: 'page reports' },
+      h('h1', {}, 'Reports'),
+      foldable('Period and scenario', this.form),
+      this.status,
+      h('div', { class: 'report-charts' }, this.funnelBox, this.daysBox),
+      h('div', { class: 'row' }, h('h2', {}, 'Per scenario and variant'), this.csv),
+      h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'reports-table' }, h('thead', {}, head), this.tbody)),
+      h('p', { class: 'muted' }, 'Counts are messages (decisions). Converted: the visitor bought within the window after it. ',
+        'Rate: converted ÷ decided. Revenue: orders in that window, each counted once per scenario and variant.')));
+  }
+
+  async load() {
+    let funnel;
+    let lift;
+    try {
+      [funnel, lift] = await Promise.all([
+        api('GET', '/api/reports/funnel?' + query(this.params)),
+        api('GET', '/api/reports/lift?' + query(this.params))]);
+    } catch (err) {
+      this.status.textContent = 'Could not load the report: ' + errorText(err);
+      return;
+    }
+    if (this.stopped) return;
+    this.form.elements.since.value = funnel.since;
+    this.form.elements.until.value = funnel.until;
+    const keys = [...new Set(funnel.scenarios.map((s) => s.scenario))];
+    if (this.params.scenario && !keys.includes(this.params.scenario)) keys.push(this.params.scenario);
+    for (const key of keys.sort()) this.scenarioSelect.append(h('option', { value: key }, key));
+    this.scenarioSelect.value = this.params.scenario || '';
+    const rows = funnel.scenarios;
+    this.status.textContent = rows.length
+      ? `${funnel.since} to ${funnel.until} · window ${funnel.window_hours} h · ${rows.length} scenario variant${rows.length === 1 ? '' : 's'}`
+      : `No automatic messages from ${funnel.since} to ${funnel.until}.`;
+    const lifts = new Map(lift.scenarios.map((s) => [s.scenario + '\u0000' + (s.variant || ''), s]));
+    clear(this.tbody, rows.map((s) => this.row(s, lifts.get(s.scenario + '\u0000' + (s.variant || '')))));
+    await this.draw(rows);
+  }
+
+  row(s, lift) {
+    let against = h('span', { class: 'muted' }, 'No holdout');
+    if (lift) {
+      const c = lift.conversion_lift;
+      against = h('span', { 'data-test': 'lift', 'data-verdict': lift.verdict, class: 'verdict verdict-' + lift.verdict },
+        VERDICTS[lift.verdict] || lift.verdict,
+        c ? h('span', { class: 'muted' }, ` (${signedPct(c.difference)}, 95%: ${signedPct(c.low)} to ${signedPct(c.high)}; `
+          + `${lift.exposed.visitors} shown, ${lift.held_out.visitors} held out)`) : null);
+    }
+    const suppressed = Object.entries(s.suppressed || {}).map(([k, n]) => `${k} ${n}`).join(', ');
+    return h('tr', { 'data-scenario': s.scenario, 'data-variant': s.variant || '' },
+      h('td', {}, s.scenario, suppressed ? h('div', { class: 'muted small', title: 'Held back, by reason' }, 'held back: ' + suppressed) : null),
+      h('td', {}, s.variant || '–'),
+      STAGES.slice(1).map(([key]) => h('td', { class: 'num', 'data-stage': key }, String(s[key]))),
+      h('td', { class: 'num', 'data-test': 'rate' }, pct(s.conversion_rate)),
+      h('td', { class: 'num', 'data-test': 'revenue' }, money(s.revenue)),
+      h('td', {}, against));
+  }
+
+  async draw(rows) {
+    let Chart;
+    try {
+      Chart = await loadChart();
+    } catch (err) {
+      clear(this.funnelBox, h('figcaption', { class: 'muted' }, 'No chart: ' + errorText(err)));
+      return;
+    }
+    if (this.stopped) return;
+    for (const chart of this.charts) chart.destroy();
+    this.charts = [];
+    const totals = Object.fromEntries(STAGES.map(([key]) => [key, rows.reduce((a, s) => a + s[key], 0)]));
+    const days = rows.length ? rows[0].days.map((d) => d.day) : [];
+    const perDay = (key) => days.map((_d, i) => rows.reduce((a, s) => a + s.days[i][key], 0));
+    const which = this.params.scenario || 'all scenarios';
+    const funnelCanvas = h('canvas', { role: 'img', 'aria-label': `Funnel of ${which}: ` + STAGES.map(([k, t]) => `${t} ${totals[k]}`).join(', ') });
+    const daysCanvas = h('canvas', { role: 'img', 'aria-label': `Decided and converted per day, ${which}` });
+    clear(this.funnelBox, h('figcaption', {}, `Funnel, ${which}`), h('div', { class: 'chart-area' }, funnelCanvas),
+      h('ol', { class: 'sr-only', 'data-test': 'funnel-values' }, STAGES.map(([k, t]) => h('li', { 'data-stage': k }, `${t}: ${totals[k]}`))));
+    clear(this.daysBox, h('figcaption', {}, 'Per day: decided and converted'), h('div', { class: 'chart-area' }, daysCanvas));
+    const common = { responsive: true, maintainAspectRatio: false, animation: false };
+    this.charts.push(new Chart(funnelCanvas, {
+      type: 'bar',
+      data: { labels: STAGES.map(([, t]) => t), datasets: [{ label: 'Messages', data: STAGES.map(([k]) => totals[k]), backgroundColor: BLUE }] },
+      options: { ...common, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    }));
+    this.charts.push(new Chart(daysCanvas, {
+      type: 'line',
+      data: {
+        labels: days.map((d) => d.slice(5)),
+        datasets: [
+          { label: 'Decided', data: perDay('decided'), borderColor: BLUE, backgroundColor: BLUE, tension: 0 },
+          { label: 'Converted', data: perDay('converted'), borderColor: GREEN, backgroundColor: GREEN, tension: 0 }],
+      },
+      options: { ...common, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    }));
+  }
+}
