@@ -464,6 +464,53 @@ def report_lift(workspace: Annotated[str, typer.Option(help="Workspace slug")],
     out.print(table)
 
 
+@report_app.command("agents")
+def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                  since: Annotated[str | None, typer.Option(help="First UTC day")] = None,
+                  until: Annotated[str | None, typer.Option(help="Last UTC day")] = None,
+                  window_hours: Annotated[int | None, typer.Option(
+                      help="Attribution window after a chat, hours (default 48)")] = None,
+                  credit: Annotated[str, typer.Option(
+                      help="last | first | linear: who an order is credited to")] = "last",
+                  as_csv: Annotated[bool, typer.Option(
+                      "--csv", help="The agents' table as CSV on stdout")] = False) -> None:
+    """What each agent's chats sold, and how fast they answered and resolved."""
+    from floorwalker.measure import reports
+
+    if credit not in reports.CREDITS:
+        console.print(f"[red]invalid_credit:[/red] --credit is one of "
+                      f"{', '.join(reports.CREDITS)}")
+        raise typer.Exit(1)
+
+    async def run(conn: AsyncConnection) -> dict[str, Any]:
+        p = reports.period(since, until, window_hours)
+        return await reports.agents(conn, await _workspace_id(conn, workspace), p, credit)
+
+    report = _with_db(run)
+    if as_csv:
+        sys.stdout.write(reports.agents_csv(report))
+        return
+    table = Table(title=f"Agents {report['since']} .. {report['until']} "
+                        f"(credit: {report['credit']}, window {report['window_hours']} h)")
+    for name in ("agent", "chats", "credited", "converted", "rate", "revenue", "after-sales",
+                 "first response p50/p90", "resolution p50/p90", "rating"):
+        table.add_column(name, justify="left" if name == "agent" else "right")
+
+    def pair(d: dict[str, Any]) -> str:
+        return "-" if d["p50"] is None else f"{d['p50']:.0f}s / {d['p90']:.0f}s"
+
+    for a in report["agents"]:
+        rate, rating = a["conversion_rate"], a["rating"]
+        table.add_row(a["agent_id"], str(a["chats"]), f"{a['credited_chats']:g}",
+                      f"{a['converted']:g}", "-" if rate is None else f"{rate:.1%}",
+                      ", ".join(f"{v:,.2f} {c}" for c, v in a["revenue"].items()) or "-",
+                      str(a["after_sales"]), pair(a["first_response_seconds"]),
+                      pair(a["resolution_seconds"]),
+                      "-" if rating["average"] is None
+                      else f"{rating['average']:.1f} ({rating['count']})")
+    out.print(table)
+
+
 def main() -> None:
     """Entry point of the console script."""
     os.environ.setdefault("PYTHONUNBUFFERED", "1")

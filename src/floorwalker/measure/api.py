@@ -9,13 +9,14 @@ from fastapi.responses import Response
 
 from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import bearer_scheme
-from floorwalker.auth.staff import staff
+from floorwalker.auth.staff import admin_staff, staff
 from floorwalker.measure import reports
 from floorwalker.services import services
 
 router = APIRouter(prefix="/api/reports", tags=["reports"],
                    dependencies=[Depends(bearer_scheme)])
 Staff = Annotated[Caller, Depends(staff)]
+Admin = Annotated[Caller, Depends(admin_staff)]
 
 
 Since = Annotated[str | None, Query(
@@ -54,3 +55,28 @@ async def lift(request: Request, caller: Staff, since: Since = None, until: Unti
     p = reports.period(since, until, window_hours)
     async with services(request).engine.connect() as conn:
         return await reports.lift(conn, caller.workspace, p, scenario)
+
+
+@router.get("/agents", summary="What each agent's and department's chats sold")
+async def agents(request: Request, caller: Admin, since: Since = None, until: Until = None,
+                 window_hours: Window = None,
+                 credit: Annotated[Literal["last", "first", "linear"], Query(
+                     description="Who an order is credited to: the last agent who answered, "
+                                 "the first, or equal shares")] = "last",
+                 format: Annotated[Literal["json", "csv"], Query()] = "json") -> Any:
+    """Per agent and department (admins only): chats with a visitor message, credited
+    chats, converted chats, revenue, after-sales chats, first response and resolution
+    times (p50, p90) and ratings. ``format=csv`` gives the agents' table."""
+    svc = services(request)
+    p = reports.period(since, until, window_hours)
+    async with svc.engine.connect() as conn:
+        report = await reports.agents(conn, caller.workspace, p, credit)
+    known = (await svc.rules.cache.get(caller.workspace)).agents
+    for row in report["agents"]:
+        agent = known.get(row["agent_id"])
+        row["name"] = agent.name if agent is not None else None
+    if format == "csv":
+        name = f"agents-{p.first.isoformat()}-{p.last.isoformat()}.csv"
+        return Response(reports.agents_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return report

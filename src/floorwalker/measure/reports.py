@@ -405,3 +405,195 @@ async def lift(conn: AsyncConnection, workspace_id: str, p: Period,
                     **compare(found.get("exposed", Group()), found["held_out"])})
     return {"since": p.first.isoformat(), "until": p.last.isoformat(),
             "window_hours": p.window_hours, "min_group": MIN_GROUP, "scenarios": out}
+
+
+# -- sales and support per agent and department -------------------------------------------
+
+CREDITS = ("last", "first", "linear")
+PERCENTILES = (("p50", 0.5), ("p90", 0.9))
+
+
+def _percentiles(values: Any, key: Any) -> Any:
+    """Nearest-rank p50 and p90 of ``values.c.value`` per ``key`` (window functions, so
+    the same on SQLite and PostgreSQL)."""
+    ranked = select(key.label("k"), values.c.value.label("value"),
+                    func.row_number().over(partition_by=key, order_by=values.c.value).label("rn"),
+                    func.count().over(partition_by=key).label("n"),
+                    ).where(values.c.value.is_not(None)).subquery()
+    return select(ranked.c.k, *(
+        func.min(case((ranked.c.rn >= ranked.c.n * share, ranked.c.value))).label(name)
+        for name, share in PERCENTILES), func.count().label("n")).group_by(ranked.c.k)
+
+
+async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
+                 credit: str = "last") -> dict[str, Any]:
+    """What each agent's and department's chats did: chats, conversions and revenue
+    credited by ``credit`` (``last`` agent who answered, ``first``, or ``linear`` shares),
+    after-sales chats, first response and resolution times (p50, p90) and ratings.
+
+    A chat counts when it started in the period and the visitor wrote at least once; its
+    orders are the visitor's purchases from its start until ``window`` after it ended
+    (closed, else its last activity). After-sales: the visitor had bought before it began.
+    """
+    await _tune(conn)
+    c, m = conversations.c, messages.c
+    chats = select(
+        c.id, c.visitor_id, c.department, c.started_at, c.closed_at, c.rating,
+        func.coalesce(c.closed_at, c.updated_at).label("ended_at"),
+    ).where(c.workspace_id == workspace_id, c.started_at >= p.since, c.started_at < p.until,
+            select(m.id).where(m.conversation_id == c.id, m.author == "visitor").exists(),
+            ).subquery("chats")
+    # Orders in each chat's window, and whether the visitor had bought before it.
+    sales = select(
+        chats.c.id.label("conversation_id"), conversions.c.currency,
+        func.count(conversions.c.id).label("orders"),
+        func.coalesce(func.sum(conversions.c.value), 0.0).label("value"),
+    ).select_from(chats.join(conversions, and_(
+        conversions.c.visitor_id == chats.c.visitor_id,
+        conversions.c.workspace_id == workspace_id,
+        conversions.c.ts >= chats.c.started_at,
+        conversions.c.ts < chats.c.ended_at + p.window))).group_by(
+        chats.c.id, conversions.c.currency).subquery("sales")
+    before = select(conversions.c.id).where(
+        conversions.c.visitor_id == chats.c.visitor_id,
+        conversions.c.workspace_id == workspace_id,
+        conversions.c.ts < chats.c.started_at).exists()
+    # Each agent who wrote in a chat: their first and last message, their rank.
+    wrote = select(
+        m.conversation_id, m.author_id.label("agent_id"), func.min(m.seq).label("first_seq"),
+        func.max(m.seq).label("last_seq"), func.min(m.created_at).label("first_at"),
+    ).where(m.workspace_id == workspace_id, m.author == "agent", m.internal.is_(False),
+            m.author_id.is_not(None)).group_by(m.conversation_id, m.author_id).subquery("wrote")
+    ranked = select(
+        wrote.c.conversation_id, wrote.c.agent_id, wrote.c.first_at,
+        func.row_number().over(partition_by=wrote.c.conversation_id,
+                               order_by=wrote.c.first_seq).label("from_first"),
+        func.row_number().over(partition_by=wrote.c.conversation_id,
+                               order_by=wrote.c.last_seq.desc()).label("from_last"),
+        func.count().over(partition_by=wrote.c.conversation_id).label("agents"),
+    ).subquery("ranked")
+    if credit == "first":
+        weight: Any = case((ranked.c.from_first == 1, 1.0), else_=0.0)
+    elif credit == "linear":
+        weight = 1.0 / ranked.c.agents
+    else:
+        weight = case((ranked.c.from_last == 1, 1.0), else_=0.0)
+    sold = select(sales.c.conversation_id, func.sum(sales.c.orders).label("orders")).group_by(
+        sales.c.conversation_id).subquery("sold")
+    per_agent = select(
+        ranked.c.agent_id, func.count().label("chats"),
+        func.sum(weight).label("credited"),
+        func.sum(case((sold.c.orders > 0, weight), else_=0.0)).label("converted"),
+        func.sum(case((before, 1), else_=0)).label("after_sales"),
+    ).select_from(ranked.join(chats, chats.c.id == ranked.c.conversation_id).outerjoin(
+        sold, sold.c.conversation_id == ranked.c.conversation_id)).group_by(ranked.c.agent_id)
+    revenue = select(ranked.c.agent_id, sales.c.currency,
+                     func.sum(weight * sales.c.value).label("value")).select_from(
+        ranked.join(chats, chats.c.id == ranked.c.conversation_id).join(
+            sales, sales.c.conversation_id == ranked.c.conversation_id)).group_by(
+        ranked.c.agent_id, sales.c.currency)
+    # Support figures: the first responder's wait, the last agent's resolution and rating.
+    first_wait = select(ranked.c.agent_id.label("k"),
+                        (ranked.c.first_at - chats.c.started_at).label("value")).select_from(
+        ranked.join(chats, chats.c.id == ranked.c.conversation_id)).where(
+        ranked.c.from_first == 1).subquery()
+    resolution = select(ranked.c.agent_id.label("k"),
+                        (chats.c.closed_at - chats.c.started_at).label("value")).select_from(
+        ranked.join(chats, chats.c.id == ranked.c.conversation_id)).where(
+        ranked.c.from_last == 1).subquery()
+    ratings = select(ranked.c.agent_id, func.avg(chats.c.rating).label("avg"),
+                     func.count(chats.c.rating).label("n")).select_from(
+        ranked.join(chats, chats.c.id == ranked.c.conversation_id)).where(
+        ranked.c.from_last == 1).group_by(ranked.c.agent_id)
+
+    people: dict[str, dict[str, Any]] = {}
+
+    def person(agent_id: str) -> dict[str, Any]:
+        return people.setdefault(agent_id, {
+            "agent_id": agent_id, "chats": 0, "credited_chats": 0.0, "converted": 0.0,
+            "conversion_rate": None, "revenue": {}, "after_sales": 0,
+            "first_response_seconds": {"p50": None, "p90": None},
+            "resolution_seconds": {"p50": None, "p90": None},
+            "rating": {"average": None, "count": 0}})
+
+    for r in await conn.execute(per_agent):
+        doc = person(r.agent_id)
+        doc.update(chats=int(r.chats), credited_chats=round(float(r.credited or 0), 2),
+                   converted=round(float(r.converted or 0), 2),
+                   after_sales=int(r.after_sales or 0))
+        doc["conversion_rate"] = (round(float(r.converted or 0) / float(r.credited), 4)
+                                  if r.credited else None)
+    for r in await conn.execute(revenue):
+        if r.value:
+            person(r.agent_id)["revenue"][r.currency or "unknown"] = round(float(r.value), 2)
+    for name, values in (("first_response_seconds", first_wait),
+                         ("resolution_seconds", resolution)):
+        for r in await conn.execute(_percentiles(values, values.c.k)):
+            if r.k in people:
+                people[r.k][name] = {k: None if getattr(r, k) is None
+                                     else round(float(getattr(r, k)), 1) for k, _ in PERCENTILES}
+    for r in await conn.execute(ratings):
+        if r.agent_id in people and r.n:
+            people[r.agent_id]["rating"] = {"average": round(float(r.avg), 2), "count": int(r.n)}
+
+    # Departments: whole chats (no split), the same figures.
+    dept = select(
+        chats.c.department, func.count().label("chats"),
+        func.sum(case((sold.c.orders > 0, 1), else_=0)).label("converted"),
+        func.sum(case((before, 1), else_=0)).label("after_sales"),
+        func.sum(chats.c.rating).label("rating_sum"),
+        func.count(chats.c.rating).label("rated"),
+    ).select_from(chats.outerjoin(sold, sold.c.conversation_id == chats.c.id)).group_by(
+        chats.c.department)
+    dept_revenue = select(
+        chats.c.department, sales.c.currency, func.sum(sales.c.value).label("value"),
+    ).select_from(chats.join(sales, sales.c.conversation_id == chats.c.id)).group_by(
+        chats.c.department, sales.c.currency)
+    departments: dict[str, dict[str, Any]] = {}
+    for r in await conn.execute(dept):
+        # A chat without a department went to the default one.
+        doc = departments.setdefault(r.department or "default", {
+            "department": r.department or "default", "chats": 0, "converted": 0,
+            "after_sales": 0, "revenue": {}, "rating_sum": 0, "rated": 0})
+        doc["chats"] += int(r.chats)
+        doc["converted"] += int(r.converted or 0)
+        doc["after_sales"] += int(r.after_sales or 0)
+        doc["rating_sum"] += int(r.rating_sum or 0)
+        doc["rated"] += int(r.rated or 0)
+    for doc in departments.values():
+        doc["conversion_rate"] = _rate(doc["converted"], doc["chats"])
+        total, rated = doc.pop("rating_sum"), doc.pop("rated")
+        doc["rating"] = round(total / rated, 2) if rated else None
+    for r in await conn.execute(dept_revenue):
+        found = departments.get(r.department or "default")
+        if found is not None and r.value:
+            currency = r.currency or "unknown"
+            found["revenue"][currency] = round(found["revenue"].get(currency, 0.0)
+                                               + float(r.value), 2)
+    return {"since": p.first.isoformat(), "until": p.last.isoformat(),
+            "window_hours": p.window_hours, "credit": credit,
+            "agents": sorted(people.values(), key=lambda a: (-a["chats"], a["agent_id"])),
+            "departments": sorted(departments.values(), key=lambda d: d["department"])}
+
+
+def agents_csv(report: dict[str, Any]) -> str:
+    """The agents' table as CSV, a revenue column per currency (``revenue_EUR``)."""
+    currencies = sorted({c for a in report["agents"] for c in a["revenue"]})
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["agent_id", "name", "chats", "credited_chats", "converted",
+                     "conversion_rate", "after_sales", "first_response_p50",
+                     "first_response_p90", "resolution_p50", "resolution_p90",
+                     "rating_average", "rating_count", *(f"revenue_{c}" for c in currencies)])
+
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    for a in report["agents"]:
+        fr, rs = a["first_response_seconds"], a["resolution_seconds"]
+        writer.writerow([a["agent_id"], cell(a.get("name")), a["chats"], a["credited_chats"],
+                         a["converted"], cell(a["conversion_rate"]), a["after_sales"],
+                         cell(fr["p50"]), cell(fr["p90"]), cell(rs["p50"]), cell(rs["p90"]),
+                         cell(a["rating"]["average"]), a["rating"]["count"],
+                         *(f"{a['revenue'].get(c, 0.0):.2f}" for c in currencies)])
+    return buf.getvalue()
