@@ -19,7 +19,14 @@ from sqlalchemy import insert, select
 
 from floorwalker.demo import DEMO_PASSWORD
 from floorwalker.store.engine import make_engine
-from floorwalker.store.tables import conversions, decisions, workspaces
+from floorwalker.store.tables import (
+    agents,
+    conversations,
+    conversions,
+    decisions,
+    messages,
+    workspaces,
+)
 from tests.browser.conftest import Live, shot
 
 DAY = 86400.0
@@ -64,6 +71,22 @@ async def _write(url: str) -> None:
             decision(9, "big_cart", "suppressed", reason="min_gap")
             await conn.execute(insert(decisions), rows)
             await conn.execute(insert(conversions), bought)
+            # Sam chatted with the first payment_failure visitor before they bought.
+            sam = (await conn.execute(select(agents.c.id).where(
+                agents.c.workspace_id == ws, agents.c.email == "sam@demo.example"))).scalar_one()
+            await conn.execute(insert(conversations), [{
+                "id": "c-report", "workspace_id": ws, "visitor_id": "v-payment_failure-fired-0",
+                "status": "closed", "department": "sales", "last_seq": 2,
+                "started_at": at + 100, "updated_at": at + 200, "closed_at": at + 200,
+                "rating": 5}])
+            await conn.execute(insert(messages), [
+                {"id": "m-1", "conversation_id": "c-report", "workspace_id": ws, "seq": 1,
+                 "author": "visitor", "author_id": None, "text": "Card refused?",
+                 "internal": False,
+                 "created_at": at + 100},
+                {"id": "m-2", "conversation_id": "c-report", "workspace_id": ws, "seq": 2,
+                 "author": "agent", "author_id": sam, "text": "Try again now.",
+                 "internal": False, "created_at": at + 130}])
     finally:
         await engine.dispose()
 
@@ -114,7 +137,18 @@ def test_an_owner_sees_funnels_lift_and_a_csv_that_matches(site: Live,
     expect(funnel.locator("canvas")).to_be_visible()
     expect(funnel.locator("[data-stage=decided]")).to_have_text("Decided: 45")
     expect(page.locator("[data-test=days-chart] canvas")).to_be_visible()
+    # Sales per agent: Sam's chat preceded a 50 EUR order; answered in 30 s.
+    sam = page.locator("[data-test=agents-table] tbody tr", has_text="Sam")
+    expect(sam.locator("[data-col=chats]")).to_have_text("1")
+    expect(sam.locator("[data-col=converted]")).to_have_text("1")
+    expect(sam.locator("[data-col=revenue]")).to_contain_text("50.00")
+    expect(sam).to_contain_text("30 s / 30 s")
+    expect(page.locator("[data-test=agents-chart] canvas")).to_be_visible()
+    expect(page.locator("[data-test=departments-table] tr[data-department=sales]")).to_contain_text(
+        "1")
     shot(page, "reports-1280")
+    page.locator("[data-test=agents-table]").scroll_into_view_if_needed()
+    shot(page, "reports-agents-1280")
 
     # One scenario: the address, the chart and the table follow.
     page.locator("[data-test=reports-scenario]").select_option("big_cart")
@@ -142,6 +176,7 @@ def test_an_agent_reads_reports_on_a_phone(site: Live, browser: Browser) -> None
         pay = page.locator("[data-test=reports-table] tr[data-scenario=payment_failure]")
         expect(pay.locator("[data-stage=converted]")).to_have_text("20")
         expect(page.locator("[data-test=funnel-chart] canvas")).to_be_visible()
+        expect(page.locator("[data-test=agents-table]")).to_have_count(0)  # admins only
         # Nothing wider than the screen but the table, which scrolls in its own box.
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 360, wide

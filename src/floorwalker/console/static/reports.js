@@ -1,7 +1,7 @@
 // Reports: each scenario's funnel from decision to revenue, and its lift against its
 // holdout group (docs/reports.md). Filters live in the address (#/reports?since=...).
 // Charts are drawn by Chart.js (vendor/, MIT), loaded the first time this page opens.
-import { api, clear, errorText, h, navigate, route } from './core.js';
+import { api, clear, errorText, h, isAdmin, navigate, route } from './core.js';
 import { foldable, label } from './live-common.js';
 
 const STAGES = [
@@ -41,7 +41,7 @@ function loadChart() {
 
 function query(params, extra = {}) {
   const q = new URLSearchParams();
-  for (const key of ['since', 'until', 'scenario', 'window_hours']) {
+  for (const key of ['since', 'until', 'scenario', 'window_hours', 'credit']) {
     if (params[key]) q.set(key, params[key]);
   }
   for (const [k, v] of Object.entries(extra)) q.set(k, v);
@@ -115,7 +115,66 @@ class ReportsPage {
       h('div', { class: 'row' }, h('h2', {}, 'Per scenario and variant'), this.csv),
       h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'reports-table' }, h('thead', {}, head), this.tbody)),
       h('p', { class: 'muted' }, 'Counts are messages (decisions). Converted: the visitor bought within the window after it. ',
-        'Rate: converted ÷ decided. Revenue: orders in that window, each counted once per scenario and variant.')));
+        'Rate: converted ÷ decided. Revenue: orders in that window, each counted once per scenario and variant.'),
+      isAdmin() ? this.agentsSection() : null));
+  }
+
+  // What each agent's chats sold (admins only: the API says 403 to agents).
+  agentsSection() {
+    const p = this.params;
+    this.credit = h('select', { 'data-test': 'reports-credit', 'aria-label': 'Credit an order to' },
+      [['last', 'the last agent who answered'], ['first', 'the first agent who answered'], ['linear', 'every agent who answered, in equal shares']]
+        .map(([v, t]) => h('option', { value: v }, t)));
+    this.credit.value = p.credit || 'last';
+    this.credit.addEventListener('change', () => navigate('reports', { ...this.params, credit: this.credit.value }));
+    this.agentsBox = h('figure', { class: 'card report-chart', 'data-test': 'agents-chart' });
+    this.agentRows = h('tbody', { 'data-test': 'agents-rows' });
+    this.deptRows = h('tbody', { 'data-test': 'departments-rows' });
+    const th = (t, cls) => h('th', { scope: 'col', class: cls || null }, t);
+    return h('section', { class: 'agents-report' },
+      h('div', { class: 'row' }, h('h2', {}, 'Sales per agent'),
+        h('a', { class: 'button-like', 'data-test': 'agents-csv', href: '/api/reports/agents?' + query(p, { format: 'csv' }), download: 'agents.csv' }, 'Download as CSV')),
+      label('Credit an order to', this.credit),
+      this.agentsBox,
+      h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'agents-table' },
+        h('thead', {}, h('tr', {}, th('Agent'), th('Chats', 'num'), th('Credited', 'num'), th('Converted', 'num'),
+          th('Rate', 'num'), th('Revenue', 'num'), th('After-sales', 'num'), th('First response (p50 / p90)', 'num'),
+          th('Resolution (p50 / p90)', 'num'), th('Rating', 'num'))), this.agentRows)),
+      h('h3', {}, 'Per department'),
+      h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'departments-table' },
+        h('thead', {}, h('tr', {}, th('Department'), th('Chats', 'num'), th('Converted', 'num'), th('Rate', 'num'),
+          th('Revenue', 'num'), th('After-sales', 'num'), th('Rating', 'num'))), this.deptRows)),
+      h('p', { class: 'muted' }, 'A chat counts when the visitor wrote in it. Its orders: what the visitor bought from its start until the window after it ended. ',
+        'After-sales: chats with visitors who had bought before.'));
+  }
+
+  async loadAgents() {
+    let doc;
+    try {
+      doc = await api('GET', '/api/reports/agents?' + query(this.params));
+    } catch (err) {
+      clear(this.agentRows, h('tr', {}, h('td', { colspan: 10 }, 'Could not load: ' + errorText(err))));
+      return null;
+    }
+    if (this.stopped) return null;
+    const secs = (d) => (d.p50 === null ? '–' : `${duration(d.p50)} / ${duration(d.p90)}`);
+    clear(this.agentRows, doc.agents.length ? doc.agents.map((a) => h('tr', { 'data-agent': a.agent_id },
+      h('td', {}, a.name || a.agent_id),
+      h('td', { class: 'num', 'data-col': 'chats' }, String(a.chats)),
+      h('td', { class: 'num' }, String(a.credited_chats)),
+      h('td', { class: 'num', 'data-col': 'converted' }, String(a.converted)),
+      h('td', { class: 'num' }, pct(a.conversion_rate)),
+      h('td', { class: 'num', 'data-col': 'revenue' }, money(a.revenue)),
+      h('td', { class: 'num' }, String(a.after_sales)),
+      h('td', { class: 'num' }, secs(a.first_response_seconds)),
+      h('td', { class: 'num' }, secs(a.resolution_seconds)),
+      h('td', { class: 'num' }, a.rating.average === null ? '–' : `${a.rating.average.toFixed(1)} (${a.rating.count})`)))
+      : h('tr', {}, h('td', { colspan: 10, class: 'muted' }, 'No chats in this period.')));
+    clear(this.deptRows, doc.departments.map((d) => h('tr', { 'data-department': d.department },
+      h('td', {}, d.department), h('td', { class: 'num' }, String(d.chats)), h('td', { class: 'num' }, String(d.converted)),
+      h('td', { class: 'num' }, pct(d.conversion_rate)), h('td', { class: 'num' }, money(d.revenue)),
+      h('td', { class: 'num' }, String(d.after_sales)), h('td', { class: 'num' }, d.rating === null ? '–' : d.rating.toFixed(1)))));
+    return doc;
   }
 
   async load() {
@@ -142,7 +201,8 @@ class ReportsPage {
       : `No automatic messages from ${funnel.since} to ${funnel.until}.`;
     const lifts = new Map(lift.scenarios.map((s) => [s.scenario + '\u0000' + (s.variant || ''), s]));
     clear(this.tbody, rows.map((s) => this.row(s, lifts.get(s.scenario + '\u0000' + (s.variant || '')))));
-    await this.draw(rows);
+    const agents = isAdmin() ? await this.loadAgents() : null;
+    await this.draw(rows, agents);
   }
 
   row(s, lift) {
@@ -164,7 +224,7 @@ class ReportsPage {
       h('td', {}, against));
   }
 
-  async draw(rows) {
+  async draw(rows, agents) {
     let Chart;
     try {
       Chart = await loadChart();
@@ -187,7 +247,7 @@ class ReportsPage {
     const common = { responsive: true, maintainAspectRatio: false, animation: false };
     this.charts.push(new Chart(funnelCanvas, {
       type: 'bar',
-      data: { labels: STAGES.map(([, t]) => t), datasets: [{ label: 'Messages', data: STAGES.map(([k]) => totals[k]), backgroundColor: BLUE }] },
+      data: { labels: STAGES.map(([, t]) => t), datasets: [{ label: 'Messages', data: STAGES.map(([k]) => totals[k]), backgroundColor: BLUE, maxBarThickness: 72 }] },
       options: { ...common, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     }));
     this.charts.push(new Chart(daysCanvas, {
@@ -200,5 +260,34 @@ class ReportsPage {
       },
       options: { ...common, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     }));
+    if (agents && this.agentsBox) {
+      // Revenue per agent in the workspace's main currency (the one with the most revenue).
+      const byCurrency = {};
+      for (const a of agents.agents) for (const [c, v] of Object.entries(a.revenue)) byCurrency[c] = (byCurrency[c] || 0) + v;
+      const currency = Object.entries(byCurrency).sort((x, y) => y[1] - x[1]).map(([c]) => c)[0];
+      const canvas = h('canvas', { role: 'img', 'aria-label': 'Revenue per agent: ' + agents.agents.map((a) => `${a.name || a.agent_id} ${money(a.revenue)}`).join(', ') });
+      clear(this.agentsBox, h('figcaption', {}, currency ? `Revenue per agent (${currency}) and converted chats` : 'Converted chats per agent'),
+        h('div', { class: 'chart-area' }, canvas));
+      const labels = agents.agents.map((a) => a.name || a.agent_id);
+      const datasets = [{ label: 'Converted chats', data: agents.agents.map((a) => a.converted), backgroundColor: GREEN, yAxisID: 'y', maxBarThickness: 56 }];
+      if (currency) datasets.unshift({ label: `Revenue (${currency})`, data: agents.agents.map((a) => a.revenue[currency] || 0), backgroundColor: BLUE, yAxisID: 'money', maxBarThickness: 56 });
+      this.charts.push(new Chart(canvas, {
+        type: 'bar',
+        data: { labels, datasets },
+        options: {
+          ...common,
+          scales: {
+            y: { beginAtZero: true, position: 'left', ticks: { precision: 0 } },
+            money: { beginAtZero: true, position: 'right', display: !!currency, grid: { drawOnChartArea: false } },
+          },
+        },
+      }));
+    }
   }
+}
+
+function duration(seconds) {
+  if (seconds < 90) return Math.round(seconds) + ' s';
+  if (seconds < 5400) return Math.round(seconds / 60) + ' min';
+  return (seconds / 3600).toFixed(1) + ' h';
 }
