@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
 from floorwalker.config import Settings
@@ -38,3 +40,33 @@ async def test_demo_ann_is_a_returning_customer(settings: Settings, server: obje
     ann = r.json()
     assert (ann["customer_type"], ann["purchase_count"]) == ("customer", 3)
     assert ann["attributes"]["first_name"] == "Ann"
+
+
+async def test_the_demo_has_a_month_of_reports(settings: Settings, server: object,
+                                               client: httpx.AsyncClient) -> None:
+    info = await prepare(settings)
+    auth = {"Authorization": f"Bearer {info['token']}"}
+    since = (datetime.now(UTC).date() - timedelta(days=31)).isoformat()
+    funnel = (await client.get("/api/reports/funnel", headers=auth,
+                               params={"since": since})).json()
+    rows = {s["scenario"]: s for s in funnel["scenarios"]}
+    assert {"payment_failure", "big_cart", "coupon_failure", "search_few_results",
+            "cross_sell"} <= set(rows)
+    for row in rows.values():
+        assert row["decided"] > 0 and row["shown"] > 0
+    assert sum(r["chats"] for r in rows.values()) > 20
+    assert sum(r["orders"] for r in rows.values()) > 20
+    lift = (await client.get("/api/reports/lift", headers=auth, params={"since": since})).json()
+    tested = {s["scenario"]: s for s in lift["scenarios"]}
+    assert set(tested) == {"payment_failure", "big_cart"}  # the ended holdout tests
+    assert all(s["held_out"]["visitors"] > 5 for s in tested.values())
+    people = (await client.get("/api/reports/agents", headers=auth,
+                               params={"since": since})).json()["agents"]
+    names = {a["name"] for a in people if a["revenue"].get("EUR")}
+    assert names == {"Sam (Sales)", "Bea (Billing and Support)"}
+    # The conversations are in the console's history, closed, with both sides' messages.
+    r = await client.get("/api/conversations", headers=auth,
+                         params={"view": "all", "limit": 5})
+    assert r.status_code == 200, r.text
+    listed = r.json()["conversations"]
+    assert len(listed) == 5 and {c["status"] for c in listed} == {"closed"}

@@ -497,3 +497,13 @@ class _VisitorRows:
 
 
 VISITOR_ROWS = _VisitorRows()
+
+
+async def record_past(conn: AsyncConnection, conversation_rows: list[dict[str, Any]],
+                      message_rows: list[dict[str, Any]]) -> None:
+    """Store conversations that already happened, with their messages (the demo's
+    month of history; an import). Rows carry every column: nothing is routed or sent."""
+    if conversation_rows:
+        await conn.execute(conversations.insert(), conversation_rows)
+    if message_rows:
+        await conn.execute(messages.insert(), message_rows)

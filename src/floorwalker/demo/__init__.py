@@ -10,6 +10,7 @@ from floorwalker.accounts import actions
 from floorwalker.accounts.passwords import hash_password
 from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
+from floorwalker.demo.traffic import seed as seed_traffic
 from floorwalker.events import Incoming
 from floorwalker.rules import io, store
 from floorwalker.rules.lookups import import_rows
@@ -43,9 +44,11 @@ DEMO_AGENTS = [
 
 
 async def _seed_history(settings: Settings, engine: AsyncEngine, workspace_id: str,
-                        site_id: str) -> None:
+                        site_id: str, agents: dict[str, str], traffic: bool) -> None:
     """ann@example.com is a returning customer (three orders in the last weeks), so the
-    loyalty scenario can be tried at once: log in as ann and view a few products."""
+    loyalty scenario can be tried at once: log in as ann and view a few products. With
+    ``traffic``, a month of generated visitors, messages, chats and orders
+    (demo/traffic.py) fills the Reports page."""
     now = time.time()
     events = []
     for i, days in enumerate((20, 9, 3)):
@@ -67,6 +70,8 @@ async def _seed_history(settings: Settings, engine: AsyncEngine, workspace_id: s
     await pipeline.start()
     try:
         await pipeline.ingest(events)
+        if traffic:
+            await seed_traffic(engine, pipeline, workspace_id, site_id, agents)
     finally:
         await pipeline.stop()
 
@@ -81,10 +86,11 @@ async def _demo_accounts(conn: AsyncConnection, workspace_id: str) -> None:
         await actions.claim_invitation(conn, link.rsplit("=", 1)[1], hashed, time.time())
 
 
-async def prepare(settings: Settings) -> dict[str, str | None]:
+async def prepare(settings: Settings, *, traffic: bool = True) -> dict[str, str | None]:
     """Create the demo workspace, site, token, playbook, agents and products on the first
-    run; return what to print."""
+    run (and, with ``traffic``, a month of generated history); return what to print."""
     engine = make_engine(settings.database_url)
+    agent_ids: dict[str, str] = {}
     try:
         async with engine.begin() as conn:
             existing = [w for w in await service.list_workspaces(conn) if w.slug == DEMO_SLUG]
@@ -100,11 +106,12 @@ async def prepare(settings: Settings) -> dict[str, str | None]:
                 token = await service.create_token(conn, ws.id, "demo")
                 await io.apply(conn, ws.id, io.load_playbook("ecommerce"))
                 for agent in DEMO_AGENTS:
-                    await store.save_def(conn, "agent", ws.id, agent, create=True)
+                    agent_ids[agent.email.split("@")[0]] = await store.save_def(
+                        conn, "agent", ws.id, agent, create=True)
                 await _demo_accounts(conn, ws.id)
                 await import_rows(conn, ws.id, "products", "item_id", iter(PRODUCTS))
         if token is not None:
-            await _seed_history(settings, engine, ws.id, site.id)
+            await _seed_history(settings, engine, ws.id, site.id, agent_ids, traffic)
     finally:
         await engine.dispose()
     return {"workspace": ws.slug, "write_key": site.write_key, "server_key": site.server_key,
