@@ -189,3 +189,17 @@ def test_a_bad_period_says_why(site: Live, context: BrowserContext) -> None:
     page = open_reports(context, site, "admin@demo.example")
     page.goto(f"{site.base}/console/#/reports?since=2026-12-05&until=2026-11-01")
     expect(page.locator("[data-test=reports-status]")).to_contain_text("since is after until")
+
+
+def test_the_scenario_list_shows_each_scenario_s_week(site: Live,
+                                                      context: BrowserContext) -> None:
+    page = open_reports(context, site, "admin@demo.example")
+    page.goto(f"{site.base}/console/#/admin/scenarios")
+    pay = page.locator("[data-test=scenarios] tr[data-key=payment_failure] [data-test=week]")
+    expect(pay).to_contain_text("30 shown · 10 engaged · 20 converted")
+    expect(pay).to_contain_text("lift: better")
+    big = page.locator("[data-test=scenarios] tr[data-key=big_cart] [data-test=week]")
+    expect(big).to_have_text("5 shown · 0 engaged · 0 converted")
+    quiet = page.locator("[data-test=scenarios] tr[data-key=welcome_back] [data-test=week]")
+    expect(quiet).to_have_text("—")
+    shot(page, "scenario-list-week-1280")

@@ -32,7 +32,7 @@ SCENARIOS = [
     ("payment_failure", "billing", "chat_invitation"),
     ("coupon_failure", "sales", "open_chat"),
     ("big_cart", "sales", "chat_invitation"),
-    ("search_few_results", "support", "chat_invitation"),
+    ("search_few_results", "support", "open_chat"),
     ("cross_sell", "sales", "popup"),
 ]
 HOLDOUT_TESTS = {"payment_failure": 0.2, "big_cart": 0.2}

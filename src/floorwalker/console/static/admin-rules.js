@@ -129,7 +129,8 @@ function triggerText(t) {
 adminPage('admin/scenarios', 'Scenarios', (body, params) => {
   if (params.edit || params.new) return void scenarioEditor(body, params.edit || null);
   const draw = async () => {
-    const scenarios = byPriority(await api('GET', '/api/scenarios'));
+    const [list, week] = await Promise.all([api('GET', '/api/scenarios'), lastWeek()]);
+    const scenarios = byPriority(list);
     const rows = scenarios.map((s) => {
       const toggle = h('button', {
         type: 'button', 'data-test': 'toggle', 'aria-label': (s.enabled ? 'Disable ' : 'Enable ') + s.name,
@@ -148,6 +149,7 @@ adminPage('admin/scenarios', 'Scenarios', (body, params) => {
         cell('Trigger', triggerText(s.trigger)),
         cell('Action', action),
         cell('Department', s.department || '—'),
+        cell('Last 7 days', weekFigures(week.get(s.key))),
         cell('State', h('span', { class: 'state ' + (s.enabled ? 'on' : 'off'), 'data-test': 'state' }, s.enabled ? 'Enabled' : 'Disabled')),
         cell('', h('div', { class: 'row' }, toggle,
           h('a', { class: 'button', href: '#/admin/scenarios?edit=' + encodeURIComponent(s.key), 'aria-label': 'Edit ' + s.name }, 'Edit'),
@@ -160,10 +162,41 @@ adminPage('admin/scenarios', 'Scenarios', (body, params) => {
       h('div', { class: 'row toolbar' },
         h('a', { class: 'button primary', href: '#/admin/scenarios?new=1' }, 'New scenario'),
         h('span', { class: 'muted' }, `${scenarios.filter((s) => s.enabled).length} of ${scenarios.length} enabled; for one trigger, the highest priority wins.`)),
-      table(['Priority', 'Scenario', 'Trigger', 'Action', 'Department', 'State', ''], rows, { 'data-test': 'scenarios' }));
+      table(['Priority', 'Scenario', 'Trigger', 'Action', 'Department', 'Last 7 days', 'State', ''], rows, { 'data-test': 'scenarios' }));
   };
   loading(body, draw);
 });
+
+// Each scenario's last 7 days from the reports (all variants together) and its lift.
+async function lastWeek() {
+  const out = new Map();
+  try {
+    const [funnel, lift] = await Promise.all([api('GET', '/api/reports/funnel'), api('GET', '/api/reports/lift')]);
+    for (const row of funnel.scenarios) {
+      const t = out.get(row.scenario) || { shown: 0, engaged: 0, converted: 0, verdict: null };
+      t.shown += row.shown;
+      t.engaged += row.engaged;
+      t.converted += row.converted;
+      out.set(row.scenario, t);
+    }
+    for (const row of lift.scenarios) {
+      const t = out.get(row.scenario);
+      if (t && (!t.verdict || row.verdict !== 'too_small')) t.verdict = row.verdict;
+    }
+  } catch (_e) {
+    // The list works without its figures.
+  }
+  return out;
+}
+
+const VERDICT_WORDS = { better: 'lift: better', worse: 'lift: worse', no_difference: 'lift: no difference', too_small: 'lift: too few yet' };
+
+function weekFigures(t) {
+  if (!t) return h('span', { class: 'muted', 'data-test': 'week' }, '—');
+  return h('span', { 'data-test': 'week', title: 'Shown / engaged / converted in the last 7 days' },
+    `${t.shown} shown · ${t.engaged} engaged · ${t.converted} converted`,
+    t.verdict ? h('span', { class: 'muted verdict-' + t.verdict }, ' · ' + VERDICT_WORDS[t.verdict]) : null);
+}
 
 // One row per language: the text (and for pop-ups a title and a button).
 class TextsEditor {
