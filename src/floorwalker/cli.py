@@ -77,8 +77,12 @@ def _with_db(fn: Callable[[AsyncConnection], Awaitable[T]]) -> T:
 
 
 async def _workspace_id(conn: AsyncConnection, ref: str) -> str:
+    return str((await _workspace(conn, ref)).id)
+
+
+async def _workspace(conn: AsyncConnection, ref: str) -> Any:
     from floorwalker.tenancy import service
-    return (await service.get_workspace(conn, ref)).id
+    return await service.get_workspace(conn, ref)
 
 
 @app.command()
@@ -415,8 +419,9 @@ def report_funnel(workspace: Annotated[str, typer.Option(help="Workspace slug")]
     from floorwalker.measure import reports
 
     async def run(conn: AsyncConnection) -> dict[str, Any]:
-        p = reports.period(since, until, window_hours)
-        return await reports.funnel(conn, await _workspace_id(conn, workspace), p, scenario)
+        ws = await _workspace(conn, workspace)
+        p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
+        return await reports.funnel(conn, ws.id, p, scenario)
 
     report = _with_db(run)
     if as_csv:
@@ -444,8 +449,9 @@ def report_lift(workspace: Annotated[str, typer.Option(help="Workspace slug")],
     from floorwalker.measure import reports
 
     async def run(conn: AsyncConnection) -> dict[str, Any]:
-        p = reports.period(since, until, window_hours)
-        return await reports.lift(conn, await _workspace_id(conn, workspace), p, scenario)
+        ws = await _workspace(conn, workspace)
+        p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
+        return await reports.lift(conn, ws.id, p, scenario)
 
     report = _with_db(run)
     table = Table(title=f"Lift {report['since']} .. {report['until']} "
@@ -483,8 +489,9 @@ def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")]
         raise typer.Exit(1)
 
     async def run(conn: AsyncConnection) -> dict[str, Any]:
-        p = reports.period(since, until, window_hours)
-        return await reports.agents(conn, await _workspace_id(conn, workspace), p, credit)
+        ws = await _workspace(conn, workspace)
+        p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
+        return await reports.agents(conn, ws.id, p, credit)
 
     report = _with_db(run)
     if as_csv:

@@ -247,3 +247,17 @@ async def test_the_cli_prints_the_same_funnel(
     assert as_csv.stdout == api.text
     bad = await asyncio.to_thread(cli, "--since", "nope")
     assert bad.returncode == 1 and "invalid_period" in bad.stderr
+
+
+async def test_the_workspace_sets_the_default_window(
+        traffic: Traffic, client: httpx.AsyncClient, alice: Tenant) -> None:
+    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                           json={"attribution_window_hours": 72})
+    assert r.status_code == 200, r.text
+    body = await report(client, alice)
+    assert body["window_hours"] == 72
+    assert by_key(body)["rescue", "a"]["converted"] == 2  # v2's order after 49 h counts
+    assert (await report(client, alice, window_hours=48))["window_hours"] == 48
+    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                           json={"attribution_window_hours": 0})
+    assert r.status_code == 422

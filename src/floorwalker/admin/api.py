@@ -51,6 +51,7 @@ class SettingsIn(BaseModel):
     max_proactive_per_session: int | None = Field(default=None, ge=0, le=100)
     min_gap_seconds: float | None = Field(default=None, ge=0, le=86400)
     invitation_ttl_seconds: float | None = Field(default=None, ge=5, le=86400)
+    attribution_window_hours: int | None = Field(default=None, ge=1, le=720)
 
 
 def _dump(value: Any) -> Any:
@@ -103,7 +104,7 @@ async def patch_settings(body: SettingsIn, request: Request,
         if body.sensitive_attributes is not None:
             settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
         for name in ("retention_days", "max_proactive_per_session", "min_gap_seconds",
-                     "invitation_ttl_seconds"):
+                     "invitation_ttl_seconds", "attribution_window_hours"):
             value = getattr(body, name)
             if value is not None:
                 setattr(settings, name, value)

@@ -24,8 +24,17 @@ Since = Annotated[str | None, Query(
 Until = Annotated[str | None, Query(
     description="Last UTC day, included (default: today)", max_length=10)]
 Window = Annotated[int | None, Query(
-    description="Attribution window after a decision, hours (default 48)")]
+    description="Attribution window after a decision, hours (default: the workspace's "
+                "attribution_window_hours, 48 unless changed)")]
 OneScenario = Annotated[str | None, Query(max_length=64)]
+
+
+async def _window(request: Request, caller: Caller, given: int | None) -> int:
+    """The window a request asks for, else the workspace's."""
+    if given is not None:
+        return given
+    rs = await services(request).rules.cache.get(caller.workspace)
+    return rs.settings.attribution_window_hours
 
 
 @router.get("/funnel", summary="Each scenario's funnel, from decision to revenue")
@@ -36,7 +45,7 @@ async def funnel(request: Request, caller: Staff, since: Since = None, until: Un
     """Per scenario and variant, in total and per day: eligible, decided, delivered,
     shown, engaged, chats, answered, converted, orders and revenue per currency, and the
     suppressed decisions by reason. ``format=csv`` gives the rows per day."""
-    p = reports.period(since, until, window_hours)
+    p = reports.period(since, until, await _window(request, caller, window_hours))
     async with services(request).engine.connect() as conn:
         report = await reports.funnel(conn, caller.workspace, p, scenario)
     if format == "csv":
@@ -52,7 +61,7 @@ async def lift(request: Request, caller: Staff, since: Since = None, until: Unti
     """Per scenario and variant with a holdout: visitors, converters, conversion rate and
     revenue per visitor of both groups, the differences with 95% intervals, and a verdict
     (``too_small``, ``no_difference``, ``better``, ``worse``)."""
-    p = reports.period(since, until, window_hours)
+    p = reports.period(since, until, await _window(request, caller, window_hours))
     async with services(request).engine.connect() as conn:
         return await reports.lift(conn, caller.workspace, p, scenario)
 
@@ -68,7 +77,7 @@ async def agents(request: Request, caller: Admin, since: Since = None, until: Un
     chats, converted chats, revenue, after-sales chats, first response and resolution
     times (p50, p90) and ratings. ``format=csv`` gives the agents' table."""
     svc = services(request)
-    p = reports.period(since, until, window_hours)
+    p = reports.period(since, until, await _window(request, caller, window_hours))
     async with svc.engine.connect() as conn:
         report = await reports.agents(conn, caller.workspace, p, credit)
     known = (await svc.rules.cache.get(caller.workspace)).agents

@@ -32,6 +32,8 @@ class WorkspaceSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     min_gap_seconds: float = 60.0
     # An invitation not answered in this time no longer holds a department's chat slot.
     invitation_ttl_seconds: float = 300.0
+    # Reports: a purchase counts for a message or a chat this many hours after it.
+    attribution_window_hours: int = 48
 
 
 class Workspace(msgspec.Struct, kw_only=True):

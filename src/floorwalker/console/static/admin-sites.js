@@ -103,6 +103,7 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
       maxProactive: input(s.max_proactive_per_session ?? 2, { type: 'number', min: 0, max: 100, 'data-test': 'max-proactive' }),
       gap: input(s.min_gap_seconds ?? 60, { type: 'number', min: 0, max: 86400, step: 'any' }),
       ttl: input(s.invitation_ttl_seconds ?? 300, { type: 'number', min: 5, max: 86400, step: 'any' }),
+      window: input(s.attribution_window_hours ?? 48, { type: 'number', min: 1, max: 720, step: 1, 'data-test': 'attribution-window' }),
     };
     const save = h('button', { type: 'submit', class: 'primary', 'data-test': 'save' }, 'Save settings');
     form.el.append(h('p', {}, 'Workspace ', h('strong', {}, ws.name), ' (', h('code', {}, ws.slug), ')'),
@@ -112,7 +113,8 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
         form.field('Keep raw events (days, 0: the server default)', f.retention, '$.retention_days'),
         form.field('Proactive messages per visit, at most', f.maxProactive, '$.max_proactive_per_session'),
         form.field('Seconds between two proactive messages, at least', f.gap, '$.min_gap_seconds'),
-        form.field('An unanswered invitation holds a chat slot for (seconds)', f.ttl, '$.invitation_ttl_seconds')),
+        form.field('An unanswered invitation holds a chat slot for (seconds)', f.ttl, '$.invitation_ttl_seconds'),
+        form.field('Reports: a purchase counts for a message or chat within (hours)', f.window, '$.attribution_window_hours')),
       form.status, h('div', { class: 'row' }, save));
     form.el.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -122,6 +124,7 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
           sensitive_attributes: f.sensitive.value.split(/[\n,]/).map((x) => x.trim()).filter(Boolean),
           retention_days: numberOrNull(f.retention.value), max_proactive_per_session: numberOrNull(f.maxProactive.value),
           min_gap_seconds: numberOrNull(f.gap.value), invitation_ttl_seconds: numberOrNull(f.ttl.value),
+          attribution_window_hours: numberOrNull(f.window.value),
         });
         form.ok('Settings saved.');
         toast('Settings saved.');
