@@ -27,6 +27,9 @@ Window = Annotated[int | None, Query(
     description="Attribution window after a decision, hours (default: the workspace's "
                 "attribution_window_hours, 48 unless changed)")]
 OneScenario = Annotated[str | None, Query(max_length=64)]
+# JSON by default, CSV with format=csv: both documented.
+JSON_OR_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {
+    "application/json": {}, "text/csv": {"schema": {"type": "string"}}}}}
 
 
 async def _window(request: Request, caller: Caller, given: int | None) -> int:
@@ -37,7 +40,8 @@ async def _window(request: Request, caller: Caller, given: int | None) -> int:
     return rs.settings.attribution_window_hours
 
 
-@router.get("/funnel", summary="Each scenario's funnel, from decision to revenue")
+@router.get("/funnel", summary="Each scenario's funnel, from decision to revenue",
+            responses=JSON_OR_CSV)
 async def funnel(request: Request, caller: Staff, since: Since = None, until: Until = None,
                  window_hours: Window = None, scenario: OneScenario = None,
                  format: Annotated[Literal["json", "csv"], Query()] = "json",
@@ -66,7 +70,8 @@ async def lift(request: Request, caller: Staff, since: Since = None, until: Unti
         return await reports.lift(conn, caller.workspace, p, scenario)
 
 
-@router.get("/agents", summary="What each agent's and department's chats sold")
+@router.get("/agents", summary="What each agent's and department's chats sold",
+            responses=JSON_OR_CSV)
 async def agents(request: Request, caller: Admin, since: Since = None, until: Until = None,
                  window_hours: Window = None,
                  credit: Annotated[Literal["last", "first", "linear"], Query(
