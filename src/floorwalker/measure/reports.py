@@ -518,9 +518,10 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
 
     for r in await conn.execute(per_agent):
         doc = person(r.agent_id)
-        doc.update(chats=int(r.chats), credited_chats=round(float(r.credited or 0), 2),
-                   converted=round(float(r.converted or 0), 2),
-                   after_sales=int(r.after_sales or 0))
+        doc["chats"] = int(r.chats)
+        doc["credited_chats"] = round(float(r.credited or 0), 2)
+        doc["converted"] = round(float(r.converted or 0), 2)
+        doc["after_sales"] = int(r.after_sales or 0)
         doc["conversion_rate"] = (round(float(r.converted or 0) / float(r.credited), 4)
                                   if r.credited else None)
     for r in await conn.execute(revenue):
