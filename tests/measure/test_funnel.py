@@ -261,3 +261,22 @@ async def test_the_workspace_sets_the_default_window(
     r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
                            json={"attribution_window_hours": 0})
     assert r.status_code == 422
+
+
+async def test_refunds_come_off_the_revenue(traffic: Traffic, client: httpx.AsyncClient,
+                                            alice: Tenant) -> None:
+    await send(client, alice, call("track", "anon-1", event="refund", timestamp=iso(at(5)),
+                                   properties={"transaction_id": "o-1", "value": 30}),
+               server=True)
+    rows = by_key(await report(client, alice))
+    assert rows["rescue", "a"]["revenue"] == {"EUR": 70.0}
+    assert rows["rescue", "a"]["converted"] == 1  # the order still happened
+    # A refund without an amount takes back the rest; one naming no order changes nothing.
+    await send(client, alice,
+               call("track", "anon-1", event="refund", timestamp=iso(at(6)),
+                    properties={"transaction_id": "o-1"}),
+               call("track", "phone-3", event="refund", timestamp=iso(at(6)),
+                    properties={"value": 50}), server=True)
+    rows = by_key(await report(client, alice))
+    assert rows["rescue", "a"]["revenue"] == {"EUR": 0.0}
+    assert rows["rescue", "b"]["revenue"] == {"EUR": 50.0}

@@ -262,9 +262,10 @@ class Pipeline:
                 "context": ENCODE.encode(ev.context).decode(),
             } for ev, vid in applied]
             await history.record_new(conn, rows, self.engine.dialect.name)
-            await conversion_rows.record(
-                conn, conversion_rows.rows_for((ev, unit.final_id(vid)) for ev, vid in applied),
-                self.engine.dialect.name)
+            final = [(ev, unit.final_id(vid)) for ev, vid in applied]
+            await conversion_rows.record(conn, conversion_rows.rows_for(final),
+                                         self.engine.dialect.name)
+            await conversion_rows.refund(conn, conversion_rows.refunds_for(final))
             if rules is not None:
                 await rules.write(conn, out)
         except BaseException:

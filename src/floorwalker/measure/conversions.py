@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import Float, and_, bindparam, case, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +20,7 @@ from floorwalker.profiles.apply import purchase_of
 from floorwalker.store.tables import conversions
 
 CONVERSION_EVENT = "purchase"
+REFUND_EVENT = "refund"
 MAX_CURRENCY = 8
 
 _INSERT_NEW = {"sqlite": sqlite.insert(conversions).on_conflict_do_nothing(),
@@ -49,6 +50,38 @@ async def record(conn: AsyncConnection, rows: list[dict[str, Any]], dialect: str
     """Insert conversions; an order the person already has is skipped."""
     if rows:
         await conn.execute(_INSERT_NEW[dialect], rows)
+
+
+def refunds_for(applied: Iterable[tuple[Incoming, str]]) -> list[dict[str, Any]]:
+    """What the ``refund`` events among ``applied`` take back: the order (by its id) and
+    the amount (None: all of it)."""
+    out = []
+    for ev, visitor_id in applied:
+        if ev.name != REFUND_EVENT:
+            continue
+        refund = purchase_of(ev)
+        if refund.transaction_id is None:
+            continue  # no order named: nothing to take it from
+        out.append({"b_workspace": ev.workspace_id, "b_visitor": visitor_id,
+                    "b_order": refund.transaction_id[:255],
+                    "b_amount": refund.value if refund.value > 0 else None})
+    return out
+
+
+_LEFT = conversions.c.value - bindparam("b_amount", type_=Float)
+_REFUND = update(conversions).where(
+    conversions.c.workspace_id == bindparam("b_workspace"),
+    conversions.c.visitor_id == bindparam("b_visitor"),
+    conversions.c.transaction_id == bindparam("b_order"),
+).values(value=case((bindparam("b_amount", type_=Float).is_(None), 0.0),
+                    (_LEFT < 0, 0.0), else_=_LEFT))
+
+
+async def refund(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Take refunds off their orders' value (never below zero); the order still counts
+    as a conversion, its revenue is what the shop kept."""
+    for row in rows:
+        await conn.execute(_REFUND, row)
 
 
 class _VisitorRows:
