@@ -404,6 +404,20 @@ def playbook_install(name: str, workspace: Annotated[str, typer.Option(help="Wor
     _print_plan(_with_db(run), dry_run)
 
 
+def _report(workspace: str, since: str | None, until: str | None, window_hours: int | None,
+            build: Callable[[AsyncConnection, str, Any], Awaitable[dict[str, Any]]],
+            ) -> dict[str, Any]:
+    """A report for a workspace and period (its own attribution window by default)."""
+    from floorwalker.measure import reports
+
+    async def run(conn: AsyncConnection) -> dict[str, Any]:
+        ws = await _workspace(conn, workspace)
+        p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
+        return await build(conn, ws.id, p)
+
+    return _with_db(run)
+
+
 @report_app.command("funnel")
 def report_funnel(workspace: Annotated[str, typer.Option(help="Workspace slug")],
                   since: Annotated[str | None, typer.Option(
@@ -418,12 +432,8 @@ def report_funnel(workspace: Annotated[str, typer.Option(help="Workspace slug")]
     """Each scenario's funnel: decided, delivered, shown, engaged, chats, converted."""
     from floorwalker.measure import reports
 
-    async def run(conn: AsyncConnection) -> dict[str, Any]:
-        ws = await _workspace(conn, workspace)
-        p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
-        return await reports.funnel(conn, ws.id, p, scenario)
-
-    report = _with_db(run)
+    report = _report(workspace, since, until, window_hours,
+                     lambda conn, ws_id, p: reports.funnel(conn, ws_id, p, scenario))
     if as_csv:
         sys.stdout.write(reports.funnel_csv(report))
         return
@@ -448,12 +458,8 @@ def report_lift(workspace: Annotated[str, typer.Option(help="Workspace slug")],
     """Exposed visitors against each scenario's holdout group, with 95% intervals."""
     from floorwalker.measure import reports
 
-    async def run(conn: AsyncConnection) -> dict[str, Any]:
-        ws = await _workspace(conn, workspace)
-        p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
-        return await reports.lift(conn, ws.id, p, scenario)
-
-    report = _with_db(run)
+    report = _report(workspace, since, until, window_hours,
+                     lambda conn, ws_id, p: reports.lift(conn, ws_id, p, scenario))
     table = Table(title=f"Lift {report['since']} .. {report['until']} "
                         f"(window {report['window_hours']} h)")
     for name in ("scenario", "variant", "exposed", "held out", "conversion lift (95%)",
@@ -488,12 +494,8 @@ def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")]
                       f"{', '.join(reports.CREDITS)}")
         raise typer.Exit(1)
 
-    async def run(conn: AsyncConnection) -> dict[str, Any]:
-        ws = await _workspace(conn, workspace)
-        p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
-        return await reports.agents(conn, ws.id, p, credit)
-
-    report = _with_db(run)
+    report = _report(workspace, since, until, window_hours,
+                     lambda conn, ws_id, p: reports.agents(conn, ws_id, p, credit))
     if as_csv:
         sys.stdout.write(reports.agents_csv(report))
         return

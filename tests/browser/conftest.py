@@ -22,11 +22,19 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 from floorwalker.app import create_app
 from floorwalker.config import Settings
-from floorwalker.demo import prepare
+from floorwalker.demo import DEMO_PASSWORD, prepare
 from floorwalker.store.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
@@ -153,3 +161,16 @@ def shop_in(page: Page, language: str) -> None:
         body = response.text().replace('<html lang="en">', f'<html lang="{language}">', 1)
         route.fulfill(response=response, body=body)
     page.route(DEMO_PAGE, handler)
+
+
+def login(context: BrowserContext, live: Live, email: str, where: str = "") -> Page:
+    """Log in to the demo workspace through the console's form; ``where`` is the page to
+    land on (a hash)."""
+    page = context.new_page()
+    page.goto(f"{live.base}/console/{where}")
+    page.get_by_label("Workspace").fill("demo")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("[data-test=whoami]")).to_contain_text("demo")
+    return page

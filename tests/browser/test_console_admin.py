@@ -12,9 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from floorwalker.demo import DEMO_PASSWORD
 from floorwalker.rules import preview_api as preview
-from tests.browser.conftest import Live, shot
+from tests.browser.conftest import Live, login, shot
 
 ADMIN = "admin@demo.example"
 # Inputs of the page without a label a screen reader could read.
@@ -40,18 +39,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     yield ctx
     ctx.close()
-
-
-def login(context: BrowserContext, live: Live, email: str, where: str = "") -> Page:
-    """Log in through the console's form; ``where`` is the page to land on (a hash)."""
-    page = context.new_page()
-    page.goto(f"{live.base}/console/{where}")
-    page.get_by_label("Workspace").fill("demo")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("[data-test=whoami]")).to_contain_text("demo")
-    return page
 
 
 def admin_page(context: BrowserContext, live: Live, tab: str) -> Page:

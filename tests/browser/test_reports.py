@@ -17,7 +17,6 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import insert, select
 
-from floorwalker.demo import DEMO_PASSWORD
 from floorwalker.store.engine import make_engine
 from floorwalker.store.tables import (
     agents,
@@ -27,7 +26,7 @@ from floorwalker.store.tables import (
     messages,
     workspaces,
 )
-from tests.browser.conftest import Live, shot
+from tests.browser.conftest import Live, login, shot
 
 DAY = 86400.0
 
@@ -106,12 +105,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 def open_reports(context: BrowserContext, live: Live, email: str) -> Any:
-    page = context.new_page()
-    page.goto(f"{live.base}/console/#/reports")
-    page.get_by_label("Workspace").fill("demo")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = login(context, live, email, "#/reports")
     expect(page.get_by_role("heading", name="Reports")).to_be_visible()
     return page
 
