@@ -405,17 +405,29 @@ def playbook_install(name: str, workspace: Annotated[str, typer.Option(help="Wor
 
 
 def _report(workspace: str, since: str | None, until: str | None, window_hours: int | None,
-            build: Callable[[AsyncConnection, str, Any], Awaitable[dict[str, Any]]],
-            ) -> dict[str, Any]:
-    """A report for a workspace and period (its own attribution window by default)."""
+            build: Callable[[AsyncConnection, str, Any, Any], Awaitable[dict[str, Any]]],
+            scenario: str | None = None, segment: str | None = None,
+            department: str | None = None) -> dict[str, Any]:
+    """A report for a workspace and period (its own attribution window and conversion
+    goals by default), filtered by scenario, segment and department."""
     from floorwalker.measure import reports
+    from floorwalker.rules.ruleset import RulesCache
 
     async def run(conn: AsyncConnection) -> dict[str, Any]:
         ws = await _workspace(conn, workspace)
+        rs = await RulesCache(conn.engine).get(ws.id)
         p = reports.period(since, until, window_hours or ws.settings.attribution_window_hours)
-        return await build(conn, ws.id, p)
+        sc = reports.scope(rs, p, window_given=window_hours is not None, scenario=scenario,
+                           segment=segment, department=department)
+        return await build(conn, ws.id, p, sc)
 
     return _with_db(run)
+
+
+SegmentFilter = Annotated[str | None, typer.Option(
+    help="Only visitors who were in this segment at the time")]
+DepartmentFilter = Annotated[str | None, typer.Option(
+    help="Only this department's scenarios (funnel, lift) or chats (agents)")]
 
 
 @report_app.command("funnel")
@@ -427,13 +439,14 @@ def report_funnel(workspace: Annotated[str, typer.Option(help="Workspace slug")]
                   window_hours: Annotated[int | None, typer.Option(
                       help="Attribution window after a decision, hours (default 48)")] = None,
                   scenario: Annotated[str | None, typer.Option(help="One scenario")] = None,
+                  segment: SegmentFilter = None, department: DepartmentFilter = None,
                   as_csv: Annotated[bool, typer.Option(
                       "--csv", help="Rows per day as CSV on stdout")] = False) -> None:
     """Each scenario's funnel: decided, delivered, shown, engaged, chats, converted."""
     from floorwalker.measure import reports
 
-    report = _report(workspace, since, until, window_hours,
-                     lambda conn, ws_id, p: reports.funnel(conn, ws_id, p, scenario))
+    report = _report(workspace, since, until, window_hours, reports.funnel,
+                     scenario, segment, department)
     if as_csv:
         sys.stdout.write(reports.funnel_csv(report))
         return
@@ -454,12 +467,12 @@ def report_lift(workspace: Annotated[str, typer.Option(help="Workspace slug")],
                 window_hours: Annotated[int | None, typer.Option(
                     help="Attribution window, hours (default 48)")] = None,
                 scenario: Annotated[str | None, typer.Option(help="One scenario")] = None,
-                ) -> None:
+                segment: SegmentFilter = None, department: DepartmentFilter = None) -> None:
     """Exposed visitors against each scenario's holdout group, with 95% intervals."""
     from floorwalker.measure import reports
 
-    report = _report(workspace, since, until, window_hours,
-                     lambda conn, ws_id, p: reports.lift(conn, ws_id, p, scenario))
+    report = _report(workspace, since, until, window_hours, reports.lift,
+                     scenario, segment, department)
     table = Table(title=f"Lift {report['since']} .. {report['until']} "
                         f"(window {report['window_hours']} h)")
     for name in ("scenario", "variant", "exposed", "held out", "conversion lift (95%)",
@@ -484,6 +497,7 @@ def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")]
                       help="Attribution window after a chat, hours (default 48)")] = None,
                   credit: Annotated[str, typer.Option(
                       help="last | first | linear: who an order is credited to")] = "last",
+                  segment: SegmentFilter = None, department: DepartmentFilter = None,
                   as_csv: Annotated[bool, typer.Option(
                       "--csv", help="The agents' table as CSV on stdout")] = False) -> None:
     """What each agent's chats sold, and how fast they answered and resolved."""
@@ -495,7 +509,8 @@ def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")]
         raise typer.Exit(1)
 
     report = _report(workspace, since, until, window_hours,
-                     lambda conn, ws_id, p: reports.agents(conn, ws_id, p, credit))
+                     lambda conn, ws_id, p, sc: reports.agents(conn, ws_id, p, credit, sc),
+                     segment=segment, department=department)
     if as_csv:
         sys.stdout.write(reports.agents_csv(report))
         return

@@ -52,6 +52,10 @@ class SettingsIn(BaseModel):
     min_gap_seconds: float | None = Field(default=None, ge=0, le=86400)
     invitation_ttl_seconds: float | None = Field(default=None, ge=5, le=86400)
     attribution_window_hours: int | None = Field(default=None, ge=1, le=720)
+    conversion_event: str | None = Field(default=None, min_length=1, max_length=255,
+                                         pattern=r"^[^\x00\s][^\x00]*$")
+    # null clears it: any value counts.
+    conversion_min_value: float | None = Field(default=None, ge=0, lt=1e15)
 
 
 def _dump(value: Any) -> Any:
@@ -104,10 +108,13 @@ async def patch_settings(body: SettingsIn, request: Request,
         if body.sensitive_attributes is not None:
             settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
         for name in ("retention_days", "max_proactive_per_session", "min_gap_seconds",
-                     "invitation_ttl_seconds", "attribution_window_hours"):
+                     "invitation_ttl_seconds", "attribution_window_hours",
+                     "conversion_event"):
             value = getattr(body, name)
             if value is not None:
-                setattr(settings, name, value)
+                setattr(settings, name, value.strip() if isinstance(value, str) else value)
+        if "conversion_min_value" in body.model_fields_set:
+            settings.conversion_min_value = body.conversion_min_value
 
     async def changed() -> None:
         # The rule set carries the settings (sensitive names included) to every reader.

@@ -304,8 +304,7 @@ async def visitor_segments(conn: AsyncConnection, visitor_id: str) -> str | None
         visitors.c.id == visitor_id))).scalar()
     if not doc:
         return None
-    keys = sorted(PROFILE_DECODER.decode(doc).segments)
-    return "," + ",".join(keys) + "," if keys else None
+    return PROFILE_DECODER.decode(doc).segments_text()
 
 
 def message_frames(workspace_id: str, rows: list[dict[str, Any]]) -> list[tuple[str, bytes]]:

@@ -263,8 +263,10 @@ class Pipeline:
             } for ev, vid in applied]
             await history.record_new(conn, rows, self.engine.dialect.name)
             final = [(ev, unit.final_id(vid)) for ev, vid in applied]
-            await conversion_rows.record(conn, conversion_rows.rows_for(final),
-                                         self.engine.dialect.name)
+            goals = {ws: ready[0].goal_events for ws, ready in prepared.items()}
+            await conversion_rows.record(conn, conversion_rows.rows_for(
+                final, goals, lambda v: unit.profiles[v].segments_text()),
+                self.engine.dialect.name)
             await conversion_rows.refund(conn, conversion_rows.refunds_for(final))
             if rules is not None:
                 await rules.write(conn, out)

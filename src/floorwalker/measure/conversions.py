@@ -1,14 +1,16 @@
-"""The conversions table: a visitor's purchases, written only through these functions.
+"""The conversions table: purchases and other goal events, written only through these
+functions.
 
-The group commit records a row for every ``purchase`` event in the same transaction as
-the event itself; merges move them to the surviving visitor and erasure deletes them
-(through :data:`VISITOR_ROWS`). One order counts once per person: the row's key is the
-order id (``transaction_id`` or ``order_id``), else the event's messageId.
+The group commit records a row for every ``purchase`` event, and every event a conversion
+goal names (the workspace's or a scenario's), in the same transaction as the event
+itself; merges move them to the surviving visitor and erasure deletes them (through
+:data:`VISITOR_ROWS`). One order counts once per person and event name: the row's key is
+the order id (``transaction_id`` or ``order_id``), else the event's messageId.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Float, and_, bindparam, case, delete, exists, select, update
@@ -20,6 +22,7 @@ from floorwalker.profiles.apply import purchase_of
 from floorwalker.store.tables import conversions
 
 CONVERSION_EVENT = "purchase"
+DEFAULT_GOALS = frozenset({CONVERSION_EVENT})
 REFUND_EVENT = "refund"
 MAX_CURRENCY = 8
 
@@ -27,21 +30,27 @@ _INSERT_NEW = {"sqlite": sqlite.insert(conversions).on_conflict_do_nothing(),
                "postgresql": postgresql.insert(conversions).on_conflict_do_nothing()}
 
 
-def rows_for(applied: Iterable[tuple[Incoming, str]]) -> list[dict[str, Any]]:
-    """Conversion rows for the purchases among ``applied`` (event, final visitor id)."""
+def rows_for(applied: Iterable[tuple[Incoming, str]],
+             goals: Mapping[str, frozenset[str]],
+             segments: Callable[[str], str | None]) -> list[dict[str, Any]]:
+    """Conversion rows for the goal events among ``applied`` (event, final visitor id).
+
+    ``goals`` names each workspace's goal events (the rule set's; ``purchase`` for a
+    workspace without one); ``segments`` gives a visitor's segments as stored.
+    """
     out = []
     for ev, visitor_id in applied:
-        if ev.name != CONVERSION_EVENT:
+        if ev.name not in goals.get(ev.workspace_id, DEFAULT_GOALS):
             continue
         purchase = purchase_of(ev)
         currency = purchase.currency
         out.append({
             "workspace_id": ev.workspace_id, "visitor_id": visitor_id,
-            "name": ev.name,
+            "name": ev.name[:255],
             "transaction_id": (purchase.transaction_id or f"msg:{ev.message_id}")[:255],
             "value": purchase.value,
             "currency": currency.upper()[:MAX_CURRENCY] if currency else None,
-            "ts": ev.ts,
+            "ts": ev.ts, "segments": segments(visitor_id),
         })
     return out
 
@@ -95,6 +104,7 @@ class _VisitorRows:
             exists(select(other.c.id).where(and_(
                 other.c.visitor_id == target,
                 other.c.workspace_id == conversions.c.workspace_id,
+                other.c.name == conversions.c.name,
                 other.c.transaction_id == conversions.c.transaction_id)))))
         await conn.execute(update(conversions).where(conversions.c.visitor_id == source)
                            .values(visitor_id=target))

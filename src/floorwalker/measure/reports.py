@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, select, text
+from sqlalchemy import Integer, and_, case, cast, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from floorwalker.errors import ApiError
+from floorwalker.measure.conversions import CONVERSION_EVENT
+from floorwalker.rules.ruleset import RuleSet
 from floorwalker.store.tables import conversations, conversions, decisions, messages
 
 DAY = 86_400.0
@@ -87,6 +89,102 @@ def period(since: str | None, until: str | None, window_hours: int | None,
     return Period(first, last, hours)
 
 
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """What counts as a conversion: an event, the least value it needs, and the hours
+    after a message or chat it may follow."""
+
+    event: str = CONVERSION_EVENT
+    min_value: float | None = None
+    window_hours: int = DEFAULT_WINDOW_HOURS
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON."""
+        return {"event": self.event, "min_value": self.min_value,
+                "window_hours": self.window_hours}
+
+    def match(self, at: Any, until: Any = None) -> ColumnElement[bool]:
+        """A conversion row reaches this goal from ``at`` until the window after
+        ``until`` (default: after ``at``)."""
+        c = conversions.c
+        end = at if until is None else until
+        found = [c.name == self.event, c.ts >= at, c.ts < end + self.window_hours * 3600.0]
+        if self.min_value is not None:
+            found.append(c.value >= self.min_value)
+        return and_(*found)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a report counts: the workspace's goal, each scenario's own, and the filters
+    (one scenario, a segment the visitor was in at the time, a department)."""
+
+    goal: Goal = Goal()
+    goals: dict[str, Goal] = field(default_factory=dict)  # scenarios with their own
+    scenario: str | None = None
+    segment: str | None = None
+    department: str | None = None
+    # The department's scenarios (the funnel and the lift filter decisions by these).
+    department_scenarios: frozenset[str] = frozenset()
+
+    def goal_of(self, scenario: str) -> Goal:
+        """The goal a scenario's messages are measured against."""
+        return self.goals.get(scenario, self.goal)
+
+    def match(self, scenario: Any, at: Any) -> ColumnElement[bool]:
+        """A conversion row reaches the goal of the decision's ``scenario`` within its
+        window after ``at`` (one OR branch per distinct goal)."""
+        if not self.goals:
+            return self.goal.match(at)
+        by_goal: dict[Goal, list[str]] = {}
+        for key, goal in self.goals.items():
+            by_goal.setdefault(goal, []).append(key)
+        return or_(and_(scenario.not_in(list(self.goals)), self.goal.match(at)),
+                   *(and_(scenario.in_(sorted(keys)), goal.match(at))
+                     for goal, keys in by_goal.items()))
+
+    def decisions(self, workspace_id: str, p: Period, table: Any = None
+                  ) -> list[ColumnElement[bool]]:
+        """The decisions a report counts: the workspace's, in the period, filtered."""
+        d = (table if table is not None else decisions).c
+        where = [d.workspace_id == workspace_id, d.created_at >= p.since,
+                 d.created_at < p.until]
+        if self.scenario:
+            where.append(d.scenario_key == self.scenario)
+        if self.segment:
+            where.append(d.segments.contains(f",{self.segment},", autoescape=True))
+        if self.department:
+            keys = sorted(self.department_scenarios)
+            where.append(d.scenario_key.in_(keys) if keys else false())
+        return where
+
+    def echo(self) -> dict[str, Any]:
+        """The filters and goal as a report states them."""
+        return {"filters": {"scenario": self.scenario, "segment": self.segment,
+                            "department": self.department},
+                "goal": self.goal.as_dict()}
+
+
+def scope(rs: RuleSet, p: Period, *, window_given: bool = False, scenario: str | None = None,
+          segment: str | None = None, department: str | None = None) -> Scope:
+    """A report's scope from the workspace's rules: its goal (``conversion_event``,
+    ``conversion_min_value``, the period's window) and each scenario's own. A window the
+    request names (``window_given``) applies to every scenario."""
+    settings = rs.settings
+    base = Goal(settings.conversion_event, settings.conversion_min_value, p.window_hours)
+    goals = {}
+    for key, conv in rs.conversion_of.items():
+        own = Goal(conv.event or base.event,
+                   conv.min_value if conv.min_value is not None else base.min_value,
+                   base.window_hours if window_given or conv.window_hours is None
+                   else conv.window_hours)
+        if own != base:
+            goals[key] = own
+    return Scope(base, goals, scenario or None, segment or None, department or None,
+                 frozenset(k for k, dept in rs.department_of.items()
+                           if department and (dept or "default") == department))
+
+
 @dataclass(slots=True)
 class Figures:
     """One row of the funnel: counts per stage, orders and revenue per currency."""
@@ -135,16 +233,8 @@ async def _tune(conn: AsyncConnection) -> None:
         await conn.execute(text("SET LOCAL jit = off"))
 
 
-def _scope(workspace_id: str, p: Period, scenario: str | None) -> list[ColumnElement[bool]]:
-    where = [decisions.c.workspace_id == workspace_id, decisions.c.created_at >= p.since,
-             decisions.c.created_at < p.until]
-    if scenario:
-        where.append(decisions.c.scenario_key == scenario)
-    return where
-
-
 async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
-                 scenario: str | None = None) -> dict[str, Any]:
+                 sc: Scope = Scope()) -> dict[str, Any]:
     """Each scenario and variant's funnel over the period, in total and per day.
 
     A stage counts decisions: eligible (every decision, suppressed ones too), decided
@@ -152,7 +242,8 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
     (the widget reported it visible), engaged (accepted or replied), chats (a conversation
     it started), answered (an agent wrote in that chat), converted (the person bought
     within the window after it). Revenue credits each order once per scenario and variant,
-    to the day of the latest of their decisions before it.
+    to the day of the latest of their decisions before it. Conversions are the scope's
+    goals (each scenario's own event, least value and window).
     """
     await _tune(conn)
     dialect = conn.dialect.name
@@ -173,11 +264,9 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
     bought = select(other.c.id.label("decision_id")).select_from(other.join(conversions, and_(
         conversions.c.visitor_id == other.c.visitor_id,
         conversions.c.workspace_id == other.c.workspace_id,
-        conversions.c.ts >= other.c.created_at,
-        conversions.c.ts < other.c.created_at + p.window))).where(
-        other.c.workspace_id == workspace_id, other.c.created_at >= p.since,
-        other.c.created_at < p.until, other.c.outcome.in_(DECIDED),
-        *((other.c.scenario_key == scenario,) if scenario else ())).distinct().subquery("bought")
+        sc.match(other.c.scenario_key, other.c.created_at)))).where(
+        *sc.decisions(workspace_id, p, other), other.c.outcome.in_(DECIDED),
+    ).distinct().subquery("bought")
 
     def count(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -195,15 +284,15 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
         decisions.outerjoin(chats, chats.c.decision_id == d.id)
         .outerjoin(answered, answered.c.decision_id == d.id)
         .outerjoin(bought, bought.c.decision_id == d.id)
-    ).where(*_scope(workspace_id, p, scenario)).group_by(d.scenario_key, d.variant, day)
+    ).where(*sc.decisions(workspace_id, p)).group_by(d.scenario_key, d.variant, day)
 
     credited = select(
         conversions.c.id.label("conversion_id"), d.scenario_key, d.variant,
         func.max(d.created_at).label("last_at"),
     ).select_from(conversions.join(decisions, and_(
         d.visitor_id == conversions.c.visitor_id, d.workspace_id == conversions.c.workspace_id,
-        conversions.c.ts >= d.created_at, conversions.c.ts < d.created_at + p.window,
-    ))).where(*_scope(workspace_id, p, scenario), is_decided).group_by(
+        sc.match(d.scenario_key, d.created_at),
+    ))).where(*sc.decisions(workspace_id, p), is_decided).group_by(
         conversions.c.id, d.scenario_key, d.variant).subquery()
     credit_day = _day(credited.c.last_at, dialect)
     revenue = select(
@@ -215,7 +304,7 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
                              conversions.c.currency)
 
     held_back = select(d.scenario_key, d.variant, d.reason, func.count().label("n")).where(
-        *_scope(workspace_id, p, scenario), d.outcome == "suppressed").group_by(
+        *sc.decisions(workspace_id, p), d.outcome == "suppressed").group_by(
         d.scenario_key, d.variant, d.reason)
 
     rows: dict[tuple[str, str | None], dict[str, Figures]] = {}
@@ -245,9 +334,9 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
             days.append({"day": day_iso, **fig.as_dict()})
         out.append({"scenario": key, "variant": variant, **total.as_dict(),
                     "suppressed": dict(sorted(suppressed.get((key, variant), {}).items())),
-                    "days": days})
+                    "goal": sc.goal_of(key).as_dict(), "days": days})
     return {"since": p.first.isoformat(), "until": p.last.isoformat(),
-            "window_hours": p.window_hours, "scenarios": out}
+            "window_hours": p.window_hours, **sc.echo(), "scenarios": out}
 
 
 CSV_COLUMNS = ("scenario", "variant", "day", *STAGES, "orders")
@@ -359,7 +448,7 @@ def compare(exposed: Group, held: Group) -> dict[str, Any]:
 
 
 async def lift(conn: AsyncConnection, workspace_id: str, p: Period,
-               scenario: str | None = None) -> dict[str, Any]:
+               sc: Scope = Scope()) -> dict[str, Any]:
     """Per scenario and variant with a holdout: exposed visitors against held-out ones.
 
     A visitor is exposed from their first decided message of the scenario variant in the
@@ -372,12 +461,11 @@ async def lift(conn: AsyncConnection, workspace_id: str, p: Period,
     group = case((d.outcome == "held_out", "held_out"), else_="exposed").label("grp")
     firsts = select(
         d.visitor_id, d.scenario_key, d.variant, group, func.min(d.created_at).label("first_at"),
-    ).where(*_scope(workspace_id, p, scenario), d.outcome.in_((*DECIDED, "held_out"))
+    ).where(*sc.decisions(workspace_id, p), d.outcome.in_((*DECIDED, "held_out"))
             ).group_by(d.visitor_id, d.scenario_key, d.variant, group).subquery()
     in_window = and_(conversions.c.visitor_id == firsts.c.visitor_id,
                      conversions.c.workspace_id == workspace_id,
-                     conversions.c.ts >= firsts.c.first_at,
-                     conversions.c.ts < firsts.c.first_at + p.window)
+                     sc.match(firsts.c.scenario_key, firsts.c.first_at))
     # One row per visitor and group: the orders in their window (a LEFT JOIN, so the
     # revenue is summed once, not by a subquery per figure).
     per_visitor = select(
@@ -401,10 +489,11 @@ async def lift(conn: AsyncConnection, workspace_id: str, p: Period,
                                         key=lambda kv: (kv[0][0], kv[0][1] or "")):
         if "held_out" not in found:
             continue  # no holdout: nothing to compare with
-        out.append({"scenario": key, "variant": variant,
+        out.append({"scenario": key, "variant": variant, "goal": sc.goal_of(key).as_dict(),
                     **compare(found.get("exposed", Group()), found["held_out"])})
     return {"since": p.first.isoformat(), "until": p.last.isoformat(),
-            "window_hours": p.window_hours, "min_group": MIN_GROUP, "scenarios": out}
+            "window_hours": p.window_hours, **sc.echo(), "min_group": MIN_GROUP,
+            "scenarios": out}
 
 
 # -- sales and support per agent and department -------------------------------------------
@@ -426,7 +515,7 @@ def _percentiles(values: Any, key: Any) -> Any:
 
 
 async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
-                 credit: str = "last") -> dict[str, Any]:
+                 credit: str = "last", sc: Scope = Scope()) -> dict[str, Any]:
     """What each agent's and department's chats did: chats, conversions and revenue
     credited by ``credit`` (``last`` agent who answered, ``first``, or ``linear`` shares),
     after-sales chats, first response and resolution times (p50, p90) and ratings.
@@ -434,15 +523,27 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     A chat counts when it started in the period and the visitor wrote at least once; its
     orders are the visitor's purchases from its start until ``window`` after it ended
     (closed, else its last activity). After-sales: the visitor had bought before it began.
+    Orders are the scope's workspace goal; its segment and department filters apply to
+    the chats (the visitor's segments when the chat was routed).
+
+    ``basket``: the average order of chatters against comparable buyers who did not chat
+    (no conversation in the window before the order), standardised to the chatters'
+    orders by day, segments and currency (see :func:`_baskets`).
     """
     await _tune(conn)
     c, m = conversations.c, messages.c
+    where = [c.workspace_id == workspace_id, c.started_at >= p.since, c.started_at < p.until,
+             select(m.id).where(m.conversation_id == c.id, m.author == "visitor").exists()]
+    if sc.segment:
+        where.append(c.segments.contains(f",{sc.segment},", autoescape=True))
+    if sc.department:
+        where.append(c.department == sc.department if sc.department != "default"
+                     else or_(c.department.is_(None), c.department == "default"))
     chats = select(
         c.id, c.visitor_id, c.department, c.started_at, c.closed_at, c.rating,
         func.coalesce(c.closed_at, c.updated_at).label("ended_at"),
-    ).where(c.workspace_id == workspace_id, c.started_at >= p.since, c.started_at < p.until,
-            select(m.id).where(m.conversation_id == c.id, m.author == "visitor").exists(),
-            ).subquery("chats")
+    ).where(*where).subquery("chats")
+    goal = sc.goal
     # Orders in each chat's window, and whether the visitor had bought before it.
     sales = select(
         chats.c.id.label("conversation_id"), conversions.c.currency,
@@ -451,12 +552,11 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     ).select_from(chats.join(conversions, and_(
         conversions.c.visitor_id == chats.c.visitor_id,
         conversions.c.workspace_id == workspace_id,
-        conversions.c.ts >= chats.c.started_at,
-        conversions.c.ts < chats.c.ended_at + p.window))).group_by(
+        goal.match(chats.c.started_at, chats.c.ended_at)))).group_by(
         chats.c.id, conversions.c.currency).subquery("sales")
     before = select(conversions.c.id).where(
         conversions.c.visitor_id == chats.c.visitor_id,
-        conversions.c.workspace_id == workspace_id,
+        conversions.c.workspace_id == workspace_id, conversions.c.name == goal.event,
         conversions.c.ts < chats.c.started_at).exists()
     # Each agent who wrote in a chat: their first and last message, their rank.
     wrote = select(
@@ -571,10 +671,86 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
             currency = r.currency or "unknown"
             found["revenue"][currency] = round(found["revenue"].get(currency, 0.0)
                                                + float(r.value), 2)
+
+    # Baskets: each chat's orders by stratum (day, segments, currency), weighted as the
+    # credit says for agents, whole for departments and in total.
+    cv = conversions.c
+    order_day = _day(cv.ts, conn.dialect.name)
+    chat_orders = select(
+        chats.c.id.label("conversation_id"), chats.c.department, cv.currency,
+        order_day.label("day"), cv.segments, cv.value,
+    ).select_from(chats.join(conversions, and_(
+        cv.visitor_id == chats.c.visitor_id, cv.workspace_id == workspace_id,
+        goal.match(chats.c.started_at, chats.c.ended_at)))).subquery("chat_orders")
+    o = chat_orders.c
+    stratum = (o.currency, o.day, o.segments)
+    by_agent = select(ranked.c.agent_id.label("k"), *stratum, func.sum(weight).label("n"),
+                      func.sum(weight * o.value).label("total")).select_from(
+        ranked.join(chat_orders, o.conversation_id == ranked.c.conversation_id)).group_by(
+        ranked.c.agent_id, *stratum)
+    dept_key = func.coalesce(o.department, "default")  # one expression: one bind name
+    by_dept = select(dept_key.label("k"), *stratum, func.count().label("n"),
+                     func.sum(o.value).label("total")).group_by(dept_key, *stratum)
+    in_total = select(*stratum, func.count().label("n"), func.sum(o.value).label("total"),
+                      ).group_by(*stratum)
+    # Comparable buyers: orders of the goal in the period (and its window) by people with
+    # no conversation whose window covers the order.
+    other = conversations.alias("any_chat")
+    chatted = select(other.c.id).where(
+        other.c.visitor_id == cv.visitor_id, other.c.workspace_id == workspace_id,
+        other.c.started_at <= cv.ts,
+        cv.ts < func.coalesce(other.c.closed_at, other.c.updated_at)
+        + goal.window_hours * 3600.0).exists()
+    plain_where = [cv.workspace_id == workspace_id, cv.name == goal.event,
+                   cv.ts >= p.since, cv.ts < p.until + goal.window_hours * 3600.0, ~chatted]
+    if goal.min_value is not None:
+        plain_where.append(cv.value >= goal.min_value)
+    plain = select(cv.currency, order_day.label("day"), cv.segments, func.count().label("n"),
+                   func.sum(cv.value).label("total")).where(*plain_where).group_by(
+        cv.currency, order_day, cv.segments)
+    reference = {(r.currency, int(r.day), r.segments): (int(r.n), float(r.total or 0.0))
+                 for r in await conn.execute(plain)}
+    for rows, docs in ((await conn.execute(by_agent), people),
+                       (await conn.execute(by_dept), departments)):
+        for k, basket in _baskets(rows, reference).items():
+            if k in docs:
+                docs[k]["basket"] = basket
+    for docs in (people, departments):
+        for doc in docs.values():
+            doc.setdefault("basket", {})
+    overall = _baskets(((None, *r) for r in await conn.execute(in_total)), reference)
     return {"since": p.first.isoformat(), "until": p.last.isoformat(),
-            "window_hours": p.window_hours, "credit": credit,
+            "window_hours": p.window_hours, **sc.echo(), "credit": credit,
+            "basket": overall.get(None, {}),
             "agents": sorted(people.values(), key=lambda a: (-a["chats"], a["agent_id"])),
             "departments": sorted(departments.values(), key=lambda d: d["department"])}
+
+
+def _baskets(rows: Any, reference: dict[tuple[Any, int, Any], tuple[int, float]],
+             ) -> dict[Any, dict[str, dict[str, float]]]:
+    """Average order of chatters against comparable buyers, per key and currency.
+
+    ``rows`` are (key, currency, day, segments, orders, total) of chatters' orders;
+    ``reference`` the same strata's (orders, total) of buyers who did not chat. Each
+    stratum both have weighs the non-chatters' average by the chatters' orders in it
+    (direct standardisation), so a difference is not one of days or segments. Strata
+    without non-chatting buyers are left out of both figures; ``orders`` says how many
+    chatters' orders were compared.
+    """
+    sums: dict[Any, dict[str, list[float]]] = {}
+    for key, currency, day, segments, n, total in rows:
+        ref = reference.get((currency, int(day), segments))
+        if ref is None or not n:
+            continue
+        acc = sums.setdefault(key, {}).setdefault(currency or "unknown", [0.0, 0.0, 0.0])
+        acc[0] += float(n)
+        acc[1] += float(total or 0.0)
+        acc[2] += float(n) * ref[1] / ref[0]
+    return {key: {currency: {"orders": round(n, 2), "chatters": round(total / n, 2),
+                             "comparable": round(comparable / n, 2),
+                             "difference": round((total - comparable) / n, 2)}
+                  for currency, (n, total, comparable) in sorted(per.items())}
+            for key, per in sums.items()}
 
 
 def agents_csv(report: dict[str, Any]) -> str:

@@ -109,6 +109,12 @@ class Profile(msgspec.Struct, kw_only=True):
         """A customer has bought at least once."""
         return self.purchase_count > 0
 
+    def segments_text(self) -> str | None:
+        """The live segments as stored beside a conversation, decision or conversion:
+        ``",a,b,"`` (sorted), so a filter is a ``LIKE '%,key,%'``; None when in none."""
+        keys = sorted(self.segments)
+        return "," + ",".join(keys) + "," if keys else None
+
 
 PROFILE_ENCODER = msgspec.json.Encoder()
 PROFILE_DECODER = msgspec.json.Decoder(Profile)

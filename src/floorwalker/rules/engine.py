@@ -364,7 +364,8 @@ class Engine:
             "payload": ENCODE.encode(payload).decode() if payload is not None else None,
             "trigger": trigger[:255], "created_at": ctx.now,
             "expires_at": ctx.now + ttl if payload is not None else None,
-            "delivered_at": None, "response": None, "responded_at": None})
+            "delivered_at": None, "response": None, "responded_at": None,
+            "segments": ctx.profile.segments_text()})
         return decision_id
 
 

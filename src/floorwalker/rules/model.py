@@ -98,6 +98,15 @@ class Caps(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaul
     snooze_after_dismiss: Duration = "1h"
 
 
+class Conversion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """What counts as this scenario's conversion in reports; unset fields follow the
+    workspace (``purchase``, any value, its attribution window)."""
+
+    event: str | None = None  # the event's name: ``sign_up``, ``purchase``...
+    min_value: float | None = None  # counts only when its value is at least this
+    window_hours: int | None = None  # hours after the message it may follow
+
+
 class Scenario(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A proactive engagement rule: trigger, conditions, targeting, action and its guards."""
 
@@ -121,6 +130,7 @@ class Scenario(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # The share of visitors (0-0.5, sticky per person) who are never shown this scenario:
     # their decisions are recorded as ``held_out``, the control group of its lift report.
     holdout: float = 0.0
+    conversion: Conversion | None = None
 
     def live(self) -> bool:
         """Whether this scenario needs a free agent of its department to fire."""

@@ -48,6 +48,7 @@ class DecisionRow(TypedDict):
     delivered_at: float | None
     response: str | None
     responded_at: float | None
+    segments: str | None  # the visitor's segments then: ",a,b,"
 
 
 class TimerRow(TypedDict):

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker.rules.conditions import Compiled, compile_condition, parse_duration
 from floorwalker.rules.context import EvalContext
-from floorwalker.rules.model import Agent, Department, Scenario, Segment
+from floorwalker.rules.model import Agent, Conversion, Department, Scenario, Segment
 from floorwalker.store.tables import agents, departments, scenarios, segments, workspaces
 from floorwalker.tenancy.service import WorkspaceSettings
 
@@ -108,6 +108,11 @@ class RuleSet:
     segment_keys: frozenset[str] = frozenset()
     # The workspace's sensitive attribute names: the one source every filter reads.
     sensitive: frozenset[str] = frozenset()
+    # Events recorded as conversions: purchase, the workspace's goal and every scenario's.
+    goal_events: frozenset[str] = frozenset({"purchase"})
+    # Every scenario's (disabled ones too) own conversion goal and department: reports.
+    conversion_of: dict[str, Conversion] = field(default_factory=dict)
+    department_of: dict[str, str | None] = field(default_factory=dict)
     loaded_at: float = 0.0
 
     @property
@@ -183,6 +188,11 @@ def build_ruleset(workspace_id: str, settings: WorkspaceSettings, segs: list[Seg
     rs.on_idle.sort(key=lambda c: c.trigger_seconds)
     rs.tables = frozenset(tables)
     rs.segment_keys = frozenset(s.key for s in rs.segments)
+    # Disabled scenarios too: their past still has reports.
+    rs.goal_events = frozenset({"purchase", settings.conversion_event, *(
+        sc.conversion.event for sc in scens if sc.conversion and sc.conversion.event)})
+    rs.conversion_of = {sc.key: sc.conversion for sc in scens if sc.conversion}
+    rs.department_of = {sc.key: sc.department for sc in scens}
     return rs
 
 

@@ -9,7 +9,7 @@ import msgspec
 
 from floorwalker.errors import ApiError
 from floorwalker.rules.conditions import ConditionError, parse_duration, validate
-from floorwalker.rules.model import Action, Agent, Department, Scenario, Segment
+from floorwalker.rules.model import Action, Agent, Conversion, Department, Scenario, Segment
 from floorwalker.rules.staffing import check_hours
 from floorwalker.texts.i18n import validate_versions
 from floorwalker.texts.templates import validate_template
@@ -77,6 +77,23 @@ def check_segment(seg: Segment) -> list[Problem]:
 
 
 MAX_HOLDOUT = 0.5
+MAX_WINDOW_HOURS = 720
+MAX_EVENT_NAME = 255
+
+
+def _conversion(conv: Conversion | None) -> list[Problem]:
+    if conv is None:
+        return []
+    problems = []
+    if conv.event is not None and not 0 < len(conv.event.strip()) <= MAX_EVENT_NAME:
+        problems.append(_p("$.conversion.event",
+                           f"an event name has 1 to {MAX_EVENT_NAME} characters"))
+    if conv.min_value is not None and not (0 <= conv.min_value < 1e15):
+        problems.append(_p("$.conversion.min_value", "a minimum value is >= 0"))
+    if conv.window_hours is not None and not 1 <= conv.window_hours <= MAX_WINDOW_HOURS:
+        problems.append(_p("$.conversion.window_hours",
+                           f"the window is 1 to {MAX_WINDOW_HOURS} hours"))
+    return problems
 
 
 def check_scenario(sc: Scenario) -> list[Problem]:
@@ -112,6 +129,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     problems += _duration(sc.caps.snooze_after_dismiss, "$.caps.snooze_after_dismiss")
     if not 0.0 <= sc.holdout <= MAX_HOLDOUT:
         problems.append(_p("$.holdout", f"holdout is a share from 0 to {MAX_HOLDOUT}"))
+    problems += _conversion(sc.conversion)
     for name in ("per_session", "per_visitor", "per_days"):
         value = getattr(sc.caps, name)
         if value is not None and value < 0:

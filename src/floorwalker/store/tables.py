@@ -196,6 +196,8 @@ decisions = Table(
     # shown | dismissed | accepted | replied
     Column("response", String(16), nullable=True),
     Column("responded_at", Float, nullable=True),
+    # The visitor's segments when it was decided, ",a,b," (report filters; migration 0010).
+    Column("segments", Text, nullable=True),
     Index("ix_decisions_visitor_created", "visitor_id", "created_at"),
     Index("ix_decisions_workspace_created", "workspace_id", "created_at"),
 )
@@ -342,15 +344,18 @@ conversions = Table(
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
     Column("workspace_id", String(40), nullable=False),
     Column("visitor_id", String(40), nullable=False),
-    Column("name", String(255), nullable=False),  # the event: ``purchase``
+    # The event: ``purchase``, or another a conversion goal names (``sign_up``).
+    Column("name", String(255), nullable=False),
     # The order id (transaction_id or order_id), else the event's messageId: a purchase
     # reported twice, by two devices of one person or by a retry, counts once.
     Column("transaction_id", String(255), nullable=False),
     Column("value", Float, nullable=False),
     Column("currency", String(8), nullable=True),
     Column("ts", Float, nullable=False),
-    UniqueConstraint("workspace_id", "visitor_id", "transaction_id",
-                     name="uq_conversions_visitor_transaction"),
+    # The person's segments when it was recorded, ",a,b," (report filters and baskets).
+    Column("segments", Text, nullable=True),
+    UniqueConstraint("workspace_id", "visitor_id", "name", "transaction_id",
+                     name="uq_conversions_visitor_name_transaction"),
     Index("ix_conversions_visitor_ts", "visitor_id", "ts"),
     Index("ix_conversions_workspace_ts", "workspace_id", "ts"),
 )

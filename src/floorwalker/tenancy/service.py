@@ -34,6 +34,10 @@ class WorkspaceSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     invitation_ttl_seconds: float = 300.0
     # Reports: a purchase counts for a message or a chat this many hours after it.
     attribution_window_hours: int = 48
+    # Reports: the event that counts as a conversion, and the least value it needs
+    # (a scenario may name its own: docs/reports.md).
+    conversion_event: str = "purchase"
+    conversion_min_value: float | None = None
 
 
 class Workspace(msgspec.Struct, kw_only=True):
