@@ -56,7 +56,8 @@ class Traffic:
 
     def decision(self, ident: str, visitor_id: str, scenario: str, variant: str | None,
                  hours: float, outcome: str = "fired", reason: str | None = None,
-                 delivered: bool = True, response: str | None = None) -> None:
+                 delivered: bool = True, response: str | None = None,
+                 segments: str | None = None) -> None:
         created = at(hours).timestamp()
         self.decisions.append({
             "id": ident, "workspace_id": self.workspace_id, "visitor_id": visitor_id,
@@ -64,7 +65,8 @@ class Traffic:
             "reason": reason, "action_type": "chat_invitation", "payload": None,
             "trigger": "page", "created_at": created, "expires_at": created + 600,
             "delivered_at": created + 1 if delivered and outcome == "fired" else None,
-            "response": response, "responded_at": created + 5 if response else None})
+            "response": response, "responded_at": created + 5 if response else None,
+            "segments": segments})
 
     def chat(self, ident: str, visitor_id: str, decision_id: str, hours: float,
              *authors: str) -> None:
@@ -83,9 +85,11 @@ class Traffic:
         engine = make_engine(self.url)
         try:
             async with engine.begin() as conn:
-                await conn.execute(insert(decisions), self.decisions)
-                await conn.execute(insert(conversations), self.conversations)
-                await conn.execute(insert(messages), self.messages)
+                for table, rows in ((decisions, self.decisions),
+                                    (conversations, self.conversations),
+                                    (messages, self.messages)):
+                    if rows:
+                        await conn.execute(insert(table), rows)
         finally:
             await engine.dispose()
 

@@ -28,6 +28,7 @@ from floorwalker.chat import service as chat_rows
 from floorwalker.collect.dedupe import Dedupe
 from floorwalker.events import Incoming
 from floorwalker.measure import conversions as conversion_rows
+from floorwalker.measure.conversions import DEFAULT_GOALS
 from floorwalker.profiles import history
 from floorwalker.profiles.apply import apply_event
 from floorwalker.profiles.history import Committed
@@ -232,12 +233,16 @@ class Pipeline:
             reads_done()
             results: list[IngestResult] = []
             applied: list[tuple[Incoming, str]] = []
+            segments_then: dict[int, str | None] = {}
             for evs, got in zip(fresh, received, strict=True):
                 result = IngestResult(duplicates=len(got) - len(evs))
                 for ev in evs:
                     vid = unit.resolve(ev)
                     profile = unit.profile(vid)
                     ready = prepared.get(ev.workspace_id)
+                    if ev.name in (ready[0].goal_events if ready else DEFAULT_GOALS):
+                        # A conversion keeps the segments the buyer was in as they bought.
+                        segments_then[id(ev)] = profile.segments_text()
                     # Sensitive names come with the rule set loaded for this batch (from the
                     # database after a restart); without rules (the demo's trusted seeding)
                     # nothing is protected.
@@ -265,8 +270,7 @@ class Pipeline:
             final = [(ev, unit.final_id(vid)) for ev, vid in applied]
             goals = {ws: ready[0].goal_events for ws, ready in prepared.items()}
             await conversion_rows.record(conn, conversion_rows.rows_for(
-                final, goals, lambda v: unit.profiles[v].segments_text()),
-                self.engine.dialect.name)
+                final, goals, lambda ev: segments_then.get(id(ev))), self.engine.dialect.name)
             await conversion_rows.refund(conn, conversion_rows.refunds_for(final))
             if rules is not None:
                 await rules.write(conn, out)

@@ -32,11 +32,12 @@ _INSERT_NEW = {"sqlite": sqlite.insert(conversions).on_conflict_do_nothing(),
 
 def rows_for(applied: Iterable[tuple[Incoming, str]],
              goals: Mapping[str, frozenset[str]],
-             segments: Callable[[str], str | None]) -> list[dict[str, Any]]:
+             segments: Callable[[Incoming], str | None]) -> list[dict[str, Any]]:
     """Conversion rows for the goal events among ``applied`` (event, final visitor id).
 
     ``goals`` names each workspace's goal events (the rule set's; ``purchase`` for a
-    workspace without one); ``segments`` gives a visitor's segments as stored.
+    workspace without one); ``segments`` gives the segments the visitor was in as the
+    event came (as stored: ``",a,b,"``).
     """
     out = []
     for ev, visitor_id in applied:
@@ -50,7 +51,7 @@ def rows_for(applied: Iterable[tuple[Incoming, str]],
             "transaction_id": (purchase.transaction_id or f"msg:{ev.message_id}")[:255],
             "value": purchase.value,
             "currency": currency.upper()[:MAX_CURRENCY] if currency else None,
-            "ts": ev.ts, "segments": segments(visitor_id),
+            "ts": ev.ts, "segments": segments(ev),
         })
     return out
 

@@ -318,6 +318,8 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
         fig = rows.setdefault((r.scenario_key, r.variant), {}).setdefault(
             _iso(r.day), Figures())
         fig.orders += int(r.orders)
+        if r.currency is None and not r.value:
+            continue  # conversions without a value (a sign-up): no revenue line
         currency = r.currency or "unknown"
         fig.revenue[currency] = round(fig.revenue.get(currency, 0.0) + float(r.value), 2)
     for r in await conn.execute(held_back):

@@ -352,7 +352,7 @@ conversions = Table(
     Column("value", Float, nullable=False),
     Column("currency", String(8), nullable=True),
     Column("ts", Float, nullable=False),
-    # The person's segments when it was recorded, ",a,b," (report filters and baskets).
+    # The segments the person was in as the event came, ",a,b," (filters and baskets).
     Column("segments", Text, nullable=True),
     UniqueConstraint("workspace_id", "visitor_id", "name", "transaction_id",
                      name="uq_conversions_visitor_name_transaction"),
