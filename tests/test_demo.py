@@ -64,6 +64,12 @@ async def test_the_demo_has_a_month_of_reports(settings: Settings, server: objec
                                params={"since": since})).json()["agents"]
     names = {a["name"] for a in people if a["revenue"].get("EUR")}
     assert names == {"Sam (Sales)", "Bea (Billing and Support)"}
+    assert all(a["basket"]["EUR"]["orders"] > 3 for a in people)  # compared with buyers
+    # Returning visitors are a part of every scenario's audience.
+    returning = (await client.get("/api/reports/funnel", headers=auth,
+                                  params={"since": since, "segment": "returning"})).json()
+    for row in returning["scenarios"]:
+        assert 0 < row["eligible"] < rows[row["scenario"]]["eligible"]
     # The conversations are in the console's history, closed, with both sides' messages.
     r = await client.get("/api/conversations", headers=auth,
                          params={"view": "all", "limit": 5})

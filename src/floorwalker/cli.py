@@ -517,7 +517,8 @@ def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")]
     table = Table(title=f"Agents {report['since']} .. {report['until']} "
                         f"(credit: {report['credit']}, window {report['window_hours']} h)")
     for name in ("agent", "chats", "credited", "converted", "rate", "revenue", "after-sales",
-                 "first response p50/p90", "resolution p50/p90", "rating"):
+                 "first response p50/p90", "resolution p50/p90", "rating",
+                 "basket vs comparable"):
         table.add_column(name, justify="left" if name == "agent" else "right")
 
     def pair(d: dict[str, Any]) -> str:
@@ -531,7 +532,9 @@ def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")]
                       str(a["after_sales"]), pair(a["first_response_seconds"]),
                       pair(a["resolution_seconds"]),
                       "-" if rating["average"] is None
-                      else f"{rating['average']:.1f} ({rating['count']})")
+                      else f"{rating['average']:.1f} ({rating['count']})",
+                      "; ".join(f"{b['chatters']:,.2f} vs {b['comparable']:,.2f} {c}"
+                                for c, b in a["basket"].items()) or "-")
     out.print(table)
 
 

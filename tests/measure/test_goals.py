@@ -8,6 +8,8 @@ of chatters with that of comparable buyers who did not chat.
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import httpx
@@ -269,6 +271,12 @@ async def test_basket_of_chatters_against_comparable_buyers(
                                            "comparable": 30.0, "difference": 10.0}},
                        "sales": {"EUR": {"orders": 1.0, "chatters": 120.0,
                                          "comparable": 70.0, "difference": 50.0}}}
+
+    r = await client.get("/api/reports/agents", headers=alice.bearer(),
+                         params={"since": DAY0, "until": DAY0, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(x["name"], x["basket_EUR"], x["comparable_basket_EUR"]) for x in rows] == [
+        ("Ann", "80.0", "50.0")]
 
     # Filters: the VIP segment's chats, the billing department's.
     r = await client.get("/api/reports/agents", headers=alice.bearer(),

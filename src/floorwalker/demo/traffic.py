@@ -52,6 +52,7 @@ def _plan(rnd: random.Random, now: float, agents: dict[str, str]) -> dict[str, A
         at = now - rnd.uniform(0.5, 30) * DAY
         key, dept, action = rnd.choice(SCENARIOS)
         held = rnd.random() < HOLDOUT_TESTS.get(key, 0.0)
+        returning = rnd.random() < 0.35  # an earlier visit: the playbook's "returning"
         roll = rnd.random()
         outcome = "held_out" if held else ("suppressed" if roll < 0.15 else "fired")
         decision: dict[str, Any] = {
@@ -60,7 +61,8 @@ def _plan(rnd: random.Random, now: float, agents: dict[str, str]) -> dict[str, A
             else None, "action_type": action, "payload": None, "trigger": "history",
             "created_at": at, "expires_at": at + 300,
             "delivered_at": at + 1 if outcome == "fired" else None,
-            "response": None, "responded_at": None}
+            "response": None, "responded_at": None,
+            "segments": ",returning," if returning else None}
         chat = None
         buy_chance = 0.12 if held else 0.08
         if outcome == "fired":
@@ -85,10 +87,14 @@ def _plan(rnd: random.Random, now: float, agents: dict[str, str]) -> dict[str, A
                 buy_chance = 0.45 if agent == agents["sam"] else 0.3
         purchase = None
         if rnd.random() < buy_chance:
+            # An agent's advice fills the basket a little more.
+            top = 480 if chat else 420
             purchase = {"at": min(now - 60, at + rnd.uniform(0.2, 40) * 3600),
-                        "value": round(rnd.uniform(30, 420), 2)}
+                        "value": round(rnd.uniform(30 if not chat else 60, top), 2)}
+        first_seen = at - rnd.uniform(60, 900)
         visitors[anon] = {"decision": decision, "chat": chat, "purchase": purchase,
-                          "first_seen": at - rnd.uniform(60, 900)}
+                          "first_seen": first_seen,
+                          "earlier": first_seen - rnd.uniform(2, 9) * DAY if returning else None}
     return visitors
 
 
@@ -100,6 +106,12 @@ async def seed(engine: AsyncEngine, pipeline: Pipeline, workspace_id: str, site_
     plan = _plan(random.Random(20261204), now, agents)
     events = []
     for anon, v in plan.items():
+        if v["earlier"]:
+            events.append(Incoming(
+                type="page", name="page_view", message_id=f"{anon}-earlier",
+                workspace_id=workspace_id, site_id=site_id, anonymous_id=anon, user_id=None,
+                ts=v["earlier"], received_at=now, properties={},
+                context={"page": {"url": "http://127.0.0.1/demo/", "path": "/demo/"}}))
         events.append(Incoming(
             type="page", name="page_view", message_id=f"{anon}-page", workspace_id=workspace_id,
             site_id=site_id, anonymous_id=anon, user_id=None, ts=v["first_seen"],
@@ -142,7 +154,8 @@ async def seed(engine: AsyncEngine, pipeline: Pipeline, workspace_id: str, site_
                 "visitor_read_seq": len(lines), "agent_read_seq": len(lines),
                 "started_at": start, "updated_at": end, "closed_at": end,
                 "rating": chat["rating"], "survey": None, "queued_at": start,
-                "assigned_at": start + 2, "joined_agent_id": chat["agent"], "segments": None})
+                "assigned_at": start + 2, "joined_agent_id": chat["agent"],
+                "segments": v["decision"]["segments"]})
             for seq, (author, author_id, text, at) in enumerate(lines, 1):
                 msgs.append({"id": f"{cid}-{seq}", "conversation_id": cid,
                              "workspace_id": workspace_id, "seq": seq, "author": author,

@@ -756,23 +756,30 @@ def _baskets(rows: Any, reference: dict[tuple[Any, int, Any], tuple[int, float]]
 
 
 def agents_csv(report: dict[str, Any]) -> str:
-    """The agents' table as CSV, a revenue column per currency (``revenue_EUR``)."""
+    """The agents' table as CSV: a revenue column per currency (``revenue_EUR``), and the
+    average basket of their chatters and of comparable buyers (``basket_EUR``,
+    ``comparable_basket_EUR``)."""
     currencies = sorted({c for a in report["agents"] for c in a["revenue"]})
+    baskets = sorted({c for a in report["agents"] for c in a.get("basket", {})})
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["agent_id", "name", "chats", "credited_chats", "converted",
                      "conversion_rate", "after_sales", "first_response_p50",
                      "first_response_p90", "resolution_p50", "resolution_p90",
-                     "rating_average", "rating_count", *(f"revenue_{c}" for c in currencies)])
+                     "rating_average", "rating_count", *(f"revenue_{c}" for c in currencies),
+                     *(f"{kind}_{c}" for c in baskets for kind in ("basket", "comparable_basket"))])
 
     def cell(value: Any) -> str:
         return "" if value is None else str(value)
 
     for a in report["agents"]:
         fr, rs = a["first_response_seconds"], a["resolution_seconds"]
+        basket = a.get("basket", {})
         writer.writerow([a["agent_id"], cell(a.get("name")), a["chats"], a["credited_chats"],
                          a["converted"], cell(a["conversion_rate"]), a["after_sales"],
                          cell(fr["p50"]), cell(fr["p90"]), cell(rs["p50"]), cell(rs["p90"]),
                          cell(a["rating"]["average"]), a["rating"]["count"],
-                         *(f"{a['revenue'].get(c, 0.0):.2f}" for c in currencies)])
+                         *(f"{a['revenue'].get(c, 0.0):.2f}" for c in currencies),
+                         *(cell(basket[c][kind]) if c in basket else ""
+                           for c in baskets for kind in ("chatters", "comparable"))])
     return buf.getvalue()

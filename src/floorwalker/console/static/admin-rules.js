@@ -388,11 +388,18 @@ function scenarioEditor(body, key) {
       holdout: input(doc.holdout ? String(Math.round(doc.holdout * 1000) / 10) : '0',
         { type: 'number', min: 0, max: 50, step: 0.5, 'data-test': 'sc-holdout' }),
     };
+    // Its conversion in reports: empty fields follow the workspace's goal.
+    const conv = doc.conversion || {};
+    const g = {
+      event: input(conv.event ?? '', { placeholder: 'the workspace\'s (purchase)', 'data-test': 'sc-goal-event' }),
+      min_value: input(conv.min_value ?? '', { type: 'number', min: 0, step: 'any', 'data-test': 'sc-goal-min' }),
+      window_hours: input(conv.window_hours ?? '', { type: 'number', min: 1, max: 720, step: 1, placeholder: 'the workspace\'s', 'data-test': 'sc-goal-window' }),
+    };
     c.global.checked = doc.counts_toward_global_cap !== false;
     // Everything else (variants, fallback, fields this form does not know) as JSON.
     const known = new Set(['key', 'name', 'description', 'enabled', 'priority', 'trigger', 'condition', 'pages',
       'audience', 'action', 'department', 'needs_agent', 'caps', 'default_language', 'counts_toward_global_cap',
-      'holdout']);
+      'holdout', 'conversion']);
     const restDoc = Object.fromEntries(Object.entries(doc).filter(([k, v]) => !known.has(k)
       && !(Array.isArray(v) && v.length === 0) && v !== null));
     const knownAction = new Set(['type', 'text', 'title', 'button', 'agent_name', 'coupon', 'url', 'phone', 'image_url',
@@ -448,6 +455,11 @@ function scenarioEditor(body, key) {
       };
       const holdout = Number(c.holdout.value || 0);
       if (holdout) out.holdout = Math.round(holdout * 10) / 1000;
+      const goal = {};
+      if (g.event.value.trim()) goal.event = g.event.value.trim();
+      if (g.min_value.value.trim() !== '') goal.min_value = numberOrNull(g.min_value.value);
+      if (g.window_hours.value.trim() !== '') goal.window_hours = numberOrNull(g.window_hours.value);
+      if (Object.keys(goal).length) out.conversion = goal;
       // "1h" is the default: left out, so the stored definition stays as written.
       const snooze = numberOrNull(c.snooze.value);
       if (snooze !== null && snooze !== '1h') out.caps.snooze_after_dismiss = snooze;
@@ -493,6 +505,11 @@ function scenarioEditor(body, key) {
         form.field('Hold out (% of visitors)', c.holdout, '$.holdout',
           'Never shown to this share (up to 50%): the control group of its lift report.')),
       h('label', { class: 'inline' }, c.global, ' Counts toward the workspace\'s limit of messages per visit')),
+      section('What counts as a conversion', h('div', { class: 'grid' },
+        form.field('Event', g.event, '$.conversion.event', 'Empty: the workspace\'s goal. For example sign_up.'),
+        form.field('Least value', g.min_value, '$.conversion.min_value', 'Empty: any value.'),
+        form.field('Within (hours after the message)', g.window_hours, '$.conversion.window_hours',
+          'Empty: the workspace\'s attribution window.'))),
       section('Other fields', restField),
       preview.el,
       form.status,

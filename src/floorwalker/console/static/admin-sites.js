@@ -104,6 +104,8 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
       gap: input(s.min_gap_seconds ?? 60, { type: 'number', min: 0, max: 86400, step: 'any' }),
       ttl: input(s.invitation_ttl_seconds ?? 300, { type: 'number', min: 5, max: 86400, step: 'any' }),
       window: input(s.attribution_window_hours ?? 48, { type: 'number', min: 1, max: 720, step: 1, 'data-test': 'attribution-window' }),
+      goal: input(s.conversion_event ?? 'purchase', { required: true, maxlength: 255, 'data-test': 'conversion-event' }),
+      least: input(s.conversion_min_value ?? '', { type: 'number', min: 0, step: 'any', 'data-test': 'conversion-min' }),
     };
     const save = h('button', { type: 'submit', class: 'primary', 'data-test': 'save' }, 'Save settings');
     form.el.append(h('p', {}, 'Workspace ', h('strong', {}, ws.name), ' (', h('code', {}, ws.slug), ')'),
@@ -114,7 +116,10 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
         form.field('Proactive messages per visit, at most', f.maxProactive, '$.max_proactive_per_session'),
         form.field('Seconds between two proactive messages, at least', f.gap, '$.min_gap_seconds'),
         form.field('An unanswered invitation holds a chat slot for (seconds)', f.ttl, '$.invitation_ttl_seconds'),
-        form.field('Reports: a purchase counts for a message or chat within (hours)', f.window, '$.attribution_window_hours')),
+        form.field('Reports: a conversion counts for a message or chat within (hours)', f.window, '$.attribution_window_hours'),
+        form.field('Reports: the event that counts as a conversion', f.goal, '$.conversion_event',
+          'purchase unless you name another (sign_up, Order Completed…); a scenario may name its own.'),
+        form.field('Reports: its least value (empty: any)', f.least, '$.conversion_min_value')),
       form.status, h('div', { class: 'row' }, save));
     form.el.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -125,6 +130,8 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
           retention_days: numberOrNull(f.retention.value), max_proactive_per_session: numberOrNull(f.maxProactive.value),
           min_gap_seconds: numberOrNull(f.gap.value), invitation_ttl_seconds: numberOrNull(f.ttl.value),
           attribution_window_hours: numberOrNull(f.window.value),
+          conversion_event: f.goal.value.trim() || null,
+          conversion_min_value: numberOrNull(f.least.value),
         });
         form.ok('Settings saved.');
         toast('Settings saved.');

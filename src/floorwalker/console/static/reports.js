@@ -41,7 +41,7 @@ function loadChart() {
 
 function query(params, extra = {}) {
   const q = new URLSearchParams();
-  for (const key of ['since', 'until', 'scenario', 'window_hours', 'credit']) {
+  for (const key of ['since', 'until', 'scenario', 'segment', 'department', 'window_hours', 'credit']) {
     if (params[key]) q.set(key, params[key]);
   }
   for (const [k, v] of Object.entries(extra)) q.set(k, v);
@@ -82,9 +82,15 @@ class ReportsPage {
     const input = (name, attrs = {}) => h('input', { name, value: p[name] || '', 'data-test': 'reports-' + name, ...attrs });
     this.scenarioSelect = h('select', { name: 'scenario', 'data-test': 'reports-scenario' },
       h('option', { value: '' }, 'All scenarios'));
+    this.segmentSelect = h('select', { name: 'segment', 'data-test': 'reports-segment' },
+      h('option', { value: '' }, 'All visitors'));
+    this.departmentSelect = h('select', { name: 'department', 'data-test': 'reports-department' },
+      h('option', { value: '' }, 'All departments'));
     this.form = h('form', { class: 'filters row', 'aria-label': 'Report filters' },
       label('From', input('since', { type: 'date' })), label('To', input('until', { type: 'date' })),
       label('Scenario', this.scenarioSelect),
+      label('Segment (at the time)', this.segmentSelect),
+      label('Department', this.departmentSelect),
       label('Window (hours after a message)', input('window_hours', { type: 'number', min: 1, max: 720, placeholder: '48' })),
       h('div', { class: 'row' },
         h('button', { type: 'submit', class: 'primary', 'data-test': 'reports-apply' }, 'Show'),
@@ -92,7 +98,7 @@ class ReportsPage {
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       const next = {};
-      for (const key of ['since', 'until', 'scenario', 'window_hours']) {
+      for (const key of ['since', 'until', 'scenario', 'segment', 'department', 'window_hours']) {
         const value = this.form.elements[key].value.trim();
         if (value) next[key] = value;
       }
@@ -109,7 +115,7 @@ class ReportsPage {
       h('th', { scope: 'col' }, 'Against the holdout'));
     clear(this.view, h('section', { class: 'page reports' },
       h('h1', {}, 'Reports'),
-      foldable('Period and scenario', this.form),
+      foldable('Period and filters', this.form),
       this.status,
       h('div', { class: 'report-charts' }, this.funnelBox, this.daysBox),
       h('div', { class: 'row' }, h('h2', {}, 'Per scenario and variant'), this.csv),
@@ -130,6 +136,7 @@ class ReportsPage {
     this.agentsBox = h('figure', { class: 'card report-chart', 'data-test': 'agents-chart' });
     this.agentRows = h('tbody', { 'data-test': 'agents-rows' });
     this.deptRows = h('tbody', { 'data-test': 'departments-rows' });
+    this.basketNote = h('p', { 'data-test': 'basket-total' });
     const th = (t, cls) => h('th', { scope: 'col', class: cls || null }, t);
     return h('section', { class: 'agents-report' },
       h('div', { class: 'row' }, h('h2', {}, 'Sales per agent'),
@@ -139,13 +146,15 @@ class ReportsPage {
       h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'agents-table' },
         h('thead', {}, h('tr', {}, th('Agent'), th('Chats', 'num'), th('Credited', 'num'), th('Converted', 'num'),
           th('Rate', 'num'), th('Revenue', 'num'), th('After-sales', 'num'), th('First response (p50 / p90)', 'num'),
-          th('Resolution (p50 / p90)', 'num'), th('Rating', 'num'))), this.agentRows)),
+          th('Resolution (p50 / p90)', 'num'), th('Rating', 'num'), th('Basket vs comparable', 'num'))), this.agentRows)),
       h('h3', {}, 'Per department'),
       h('div', { class: 'table-wrap' }, h('table', { 'data-test': 'departments-table' },
         h('thead', {}, h('tr', {}, th('Department'), th('Chats', 'num'), th('Converted', 'num'), th('Rate', 'num'),
-          th('Revenue', 'num'), th('After-sales', 'num'), th('Rating', 'num'))), this.deptRows)),
+          th('Revenue', 'num'), th('After-sales', 'num'), th('Rating', 'num'), th('Basket vs comparable', 'num'))), this.deptRows)),
+      this.basketNote,
       h('p', { class: 'muted' }, 'A chat counts when the visitor wrote in it. Its orders: what the visitor bought from its start until the window after it ended. ',
-        'After-sales: chats with visitors who had bought before.'));
+        'After-sales: chats with visitors who had bought before. ',
+        'Basket: the average order of chatters against buyers who did not chat, in the same segments on the same day.'));
   }
 
   async loadAgents() {
@@ -153,7 +162,7 @@ class ReportsPage {
     try {
       doc = await api('GET', '/api/reports/agents?' + query(this.params));
     } catch (err) {
-      clear(this.agentRows, h('tr', {}, h('td', { colspan: 10 }, 'Could not load: ' + errorText(err))));
+      clear(this.agentRows, h('tr', {}, h('td', { colspan: 11 }, 'Could not load: ' + errorText(err))));
       return null;
     }
     if (this.stopped) return null;
@@ -168,12 +177,18 @@ class ReportsPage {
       h('td', { class: 'num' }, String(a.after_sales)),
       h('td', { class: 'num' }, secs(a.first_response_seconds)),
       h('td', { class: 'num' }, secs(a.resolution_seconds)),
-      h('td', { class: 'num' }, a.rating.average === null ? '–' : `${a.rating.average.toFixed(1)} (${a.rating.count})`)))
-      : h('tr', {}, h('td', { colspan: 10, class: 'muted' }, 'No chats in this period.')));
+      h('td', { class: 'num' }, a.rating.average === null ? '–' : `${a.rating.average.toFixed(1)} (${a.rating.count})`),
+      h('td', { class: 'num', 'data-col': 'basket' }, basket(a.basket))))
+      : h('tr', {}, h('td', { colspan: 11, class: 'muted' }, 'No chats in this period.')));
     clear(this.deptRows, doc.departments.map((d) => h('tr', { 'data-department': d.department },
       h('td', {}, d.department), h('td', { class: 'num' }, String(d.chats)), h('td', { class: 'num' }, String(d.converted)),
       h('td', { class: 'num' }, pct(d.conversion_rate)), h('td', { class: 'num' }, money(d.revenue)),
-      h('td', { class: 'num' }, String(d.after_sales)), h('td', { class: 'num' }, d.rating === null ? '–' : d.rating.toFixed(1)))));
+      h('td', { class: 'num' }, String(d.after_sales)), h('td', { class: 'num' }, d.rating === null ? '–' : d.rating.toFixed(1)),
+      h('td', { class: 'num' }, basket(d.basket)))));
+    const all = Object.entries(doc.basket || {});
+    this.basketNote.textContent = all.length
+      ? 'All chats: ' + all.map(([cur, b]) => `an average order of ${money({ [cur]: b.chatters })} against ${money({ [cur]: b.comparable })} for comparable buyers who did not chat (${b.orders} orders compared)`).join('; ') + '.'
+      : 'No chatter\'s order to compare with buyers who did not chat.';
     return doc;
   }
 
@@ -195,6 +210,7 @@ class ReportsPage {
     if (this.params.scenario && !keys.includes(this.params.scenario)) keys.push(this.params.scenario);
     for (const key of keys.sort()) this.scenarioSelect.append(h('option', { value: key }, key));
     this.scenarioSelect.value = this.params.scenario || '';
+    await this.fillChoices();
     const rows = funnel.scenarios;
     this.status.textContent = rows.length
       ? `${funnel.since} to ${funnel.until} · window ${funnel.window_hours} h · ${rows.length} scenario variant${rows.length === 1 ? '' : 's'}`
@@ -203,6 +219,21 @@ class ReportsPage {
     clear(this.tbody, rows.map((s) => this.row(s, lifts.get(s.scenario + '\u0000' + (s.variant || '')))));
     const agents = isAdmin() ? await this.loadAgents() : null;
     await this.draw(rows, agents);
+  }
+
+  // Segments and departments to filter by (a list that fails to load leaves "All").
+  async fillChoices() {
+    const [segments, departments] = await Promise.all([
+      api('GET', '/api/segments').catch(() => []), api('GET', '/api/departments').catch(() => [])]);
+    if (this.stopped) return;
+    const fill = (select, items, chosen) => {
+      const keys = new Set(items.map((x) => x.key));
+      for (const x of items) select.append(h('option', { value: x.key }, x.name || x.key));
+      if (chosen && !keys.has(chosen)) select.append(h('option', { value: chosen }, chosen));
+      select.value = chosen || '';
+    };
+    fill(this.segmentSelect, segments, this.params.segment);
+    fill(this.departmentSelect, departments, this.params.department);
   }
 
   row(s, lift) {
@@ -216,7 +247,8 @@ class ReportsPage {
     }
     const suppressed = Object.entries(s.suppressed || {}).map(([k, n]) => `${k} ${n}`).join(', ');
     return h('tr', { 'data-scenario': s.scenario, 'data-variant': s.variant || '' },
-      h('td', {}, s.scenario, suppressed ? h('div', { class: 'muted small', title: 'Held back, by reason' }, 'held back: ' + suppressed) : null),
+      h('td', {}, s.scenario, suppressed ? h('div', { class: 'muted small', title: 'Held back, by reason' }, 'held back: ' + suppressed) : null,
+        h('div', { class: 'muted small', 'data-test': 'goal' }, goalText(s.goal))),
       h('td', {}, s.variant || '–'),
       STAGES.slice(1).map(([key]) => h('td', { class: 'num', 'data-stage': key }, String(s[key]))),
       h('td', { class: 'num', 'data-test': 'rate' }, pct(s.conversion_rate)),
@@ -284,6 +316,19 @@ class ReportsPage {
       }));
     }
   }
+}
+
+// "purchase ≥ 100 within 48 h": what counted as this scenario's conversion.
+function goalText(goal) {
+  if (!goal) return '';
+  const least = goal.min_value === null || goal.min_value === undefined ? '' : ` ≥ ${goal.min_value}`;
+  return `goal: ${goal.event}${least} within ${goal.window_hours} h`;
+}
+
+// "€80.00 vs €50.00" per currency: chatters' average order against comparable buyers'.
+function basket(b) {
+  const parts = Object.entries(b || {}).map(([cur, x]) => `${money({ [cur]: x.chatters })} vs ${money({ [cur]: x.comparable })}`);
+  return parts.length ? parts.join('; ') : '–';
 }
 
 function duration(seconds) {
