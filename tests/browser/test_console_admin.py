@@ -203,6 +203,28 @@ def test_a_holdout_share_is_set_in_percent(site: Live, context: BrowserContext) 
     expect(form.get_by_label("Hold out (% of visitors)")).to_have_value("12.5")
 
 
+def test_a_scenario_names_its_own_conversion(site: Live, context: BrowserContext) -> None:
+    page = admin_page(context, site, "scenarios")
+    page.locator("[data-test=scenarios] tr[data-key=big_cart]").get_by_role(
+        "link", name=re.compile("^Edit")).click()
+    form = page.locator("[data-test=scenario-form]")
+    window = form.locator("[data-test=sc-goal-window]")
+    window.fill("0")  # refused next to the field
+    form.locator("[data-test=save]").click()
+    expect(form.locator("[data-problem-for='$.conversion.window_hours']")).to_contain_text(
+        "1 to 720 hours")
+    form.locator("[data-test=sc-goal-event]").fill("purchase")
+    form.locator("[data-test=sc-goal-min]").fill("500")
+    window.fill("24")
+    window.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 200)
+    shot(page, "scenario-goal-1280")
+    form.locator("[data-test=save]").click()
+    expect(page.locator("[data-test=scenarios] tr[data-key=big_cart]")).to_be_visible()
+    assert get(site, "/api/scenarios/big_cart").json()["conversion"] == {
+        "event": "purchase", "min_value": 500, "window_hours": 24}
+
+
 def test_an_invited_agent_gets_a_link_that_works(site: Live, context: BrowserContext,
                                                  browser: Browser) -> None:
     page = admin_page(context, site, "agents")

@@ -50,7 +50,9 @@ async def _write(url: str) -> None:
                              "scenario_key": scenario, "outcome": outcome, "reason": reason,
                              "created_at": at + n,
                              "delivered_at": at + n + 1 if outcome == "fired" else None,
-                             "response": response})
+                             "response": response,
+                             # The first 15 of each group were returning visitors.
+                             "segments": ",returning," if n < 15 else None})
                 return vid
 
             for n in range(40):
@@ -161,6 +163,44 @@ def test_an_owner_sees_funnels_lift_and_a_csv_that_matches(site: Live,
     assert {r["scenario"] for r in rows} == {"big_cart"}
     assert sum(int(r["decided"]) for r in rows) == 5
     assert sum(int(r["eligible"]) for r in rows) == 6
+
+
+def test_filters_by_segment_and_department_and_the_goal_in_settings(
+        site: Live, context: BrowserContext) -> None:
+    page = open_reports(context, site, "admin@demo.example")
+    table = page.locator("[data-test=reports-table]")
+    pay = table.locator("tr[data-scenario=payment_failure]")
+    expect(pay.locator("[data-test=goal]")).to_have_text("goal: purchase within 48 h")
+    # Sam's chatter bought 50 EUR, as did the buyers who did not chat that day.
+    sam = page.locator("[data-test=agents-table] tbody tr", has_text="Sam")
+    expect(sam.locator("[data-col=basket]")).to_contain_text("50.00 vs")
+    expect(page.locator("[data-test=basket-total]")).to_contain_text("(1 order compared)")
+
+    # Returning visitors only: 15 of the 40 shown, all 15 bought.
+    page.locator("[data-test=reports-segment]").select_option("returning")
+    page.locator("[data-test=reports-apply]").click()
+    expect(page).to_have_url(re.compile(r"#/reports\?.*segment=returning"))
+    expect(pay.locator("[data-stage=decided]")).to_have_text("15")
+    expect(pay.locator("[data-stage=converted]")).to_have_text("15")
+    expect(page.locator("[data-test=reports-segment]")).to_have_value("returning")
+    href = page.locator("[data-test=reports-csv]").get_attribute("href")
+    assert href and "segment=returning" in href
+
+    # The sales department's scenarios: big_cart, not payment_failure (billing).
+    page.goto(f"{site.base}/console/#/reports?department=sales")
+    expect(table.locator("tr[data-scenario=big_cart]")).to_have_count(1)
+    expect(table.locator("tr[data-scenario=payment_failure]")).to_have_count(0)
+    expect(page.locator("[data-test=reports-department]")).to_have_value("sales")
+    shot(page, "reports-filters-1280")
+
+    # A workspace that counts sign-ups: the purchases are no longer its conversions.
+    page.goto(f"{site.base}/console/#/admin/settings")
+    page.locator("[data-test=conversion-event]").fill("sign_up")
+    page.locator("[data-test=settings-form] [data-test=save]").click()
+    expect(page.locator("[data-test=settings-form]")).to_contain_text("Settings saved.")
+    page.goto(f"{site.base}/console/#/reports")
+    expect(pay.locator("[data-test=goal]")).to_have_text("goal: sign_up within 48 h")
+    expect(pay.locator("[data-stage=converted]")).to_have_text("0")
 
 
 def test_an_agent_reads_reports_on_a_phone(site: Live, browser: Browser) -> None:

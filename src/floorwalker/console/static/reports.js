@@ -187,7 +187,7 @@ class ReportsPage {
       h('td', { class: 'num' }, basket(d.basket)))));
     const all = Object.entries(doc.basket || {});
     this.basketNote.textContent = all.length
-      ? 'All chats: ' + all.map(([cur, b]) => `an average order of ${money({ [cur]: b.chatters })} against ${money({ [cur]: b.comparable })} for comparable buyers who did not chat (${b.orders} orders compared)`).join('; ') + '.'
+      ? 'All chats: ' + all.map(([cur, b]) => `an average order of ${money({ [cur]: b.chatters })} against ${money({ [cur]: b.comparable })} for comparable buyers who did not chat (${b.orders} order${b.orders === 1 ? '' : 's'} compared)`).join('; ') + '.'
       : 'No chatter\'s order to compare with buyers who did not chat.';
     return doc;
   }
