@@ -26,7 +26,7 @@ OWNERS = {
     "visitors": "profiles", "identities": "profiles", "events": "profiles",
     "lookup_tables": "rules", "lookup_rows": "rules",
     "segments": "rules", "scenarios": "rules", "departments": "rules", "agents": "rules",
-    "decisions": "rules", "timers": "rules",
+    "decisions": "rules", "timers": "rules", "funnel_days": "rules",
     "conversations": "chat", "messages": "chat", "canned_replies": "chat",
     "conversions": "measure",
 }

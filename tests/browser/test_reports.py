@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import insert, select
 
+from floorwalker.rules.decisions import rebuild_funnel_days
 from floorwalker.store.engine import make_engine
 from floorwalker.store.tables import (
     agents,
@@ -88,6 +89,7 @@ async def _write(url: str) -> None:
                 {"id": "m-2", "conversation_id": "c-report", "workspace_id": ws, "seq": 2,
                  "author": "agent", "author_id": sam, "text": "Try again now.",
                  "internal": False, "created_at": at + 130}])
+            await rebuild_funnel_days(conn, ws)  # rows written as an import would
     finally:
         await engine.dispose()
 

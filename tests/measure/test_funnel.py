@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import insert
 
+from floorwalker.rules.decisions import rebuild_funnel_days
 from floorwalker.store.engine import make_engine
 from floorwalker.store.tables import conversations, decisions, messages
 from tests.conftest import Tenant
@@ -90,6 +91,8 @@ class Traffic:
                                     (messages, self.messages)):
                     if rows:
                         await conn.execute(insert(table), rows)
+                # Written around the decisions' actions: count them as an import would.
+                await rebuild_funnel_days(conn, self.workspace_id)
         finally:
             await engine.dispose()
 

@@ -308,6 +308,8 @@ async def _start(conn: AsyncConnection, viewer: Viewer, decision_id: str | None,
             "joined_agent_id": None,
             "segments": None}
     await conn.execute(conversations.insert().values(**conv))
+    if decision_id:
+        await decision_rows.chat_started(conn, decision_id, now)  # the funnel's "chats"
     # The invitation that started it is the first message: the agent sees the context.
     rows = [await _insert_message(conn, conv_id, viewer.workspace_id, "system", text, now,
                                   name=name) for text, name in opening]
@@ -375,6 +377,10 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     rows.append(row)
     conv_now = (await conn.execute(select(conversations).where(
         conversations.c.id == conv_id))).first()
+    if author == "agent" and not row["internal"] and conv_now is not None \
+            and conv_now.decision_id:
+        # The funnel's "answered": an agent wrote in the chat an invitation started.
+        await decision_rows.chat_answered(conn, conv_now.decision_id, now)
     # The agents' "conversation" frame (a full summary) comes from routing (chat/desk.py).
     frames: list[tuple[str, bytes]] = []
     for r in rows:
@@ -502,8 +508,20 @@ VISITOR_ROWS = _VisitorRows()
 async def record_past(conn: AsyncConnection, conversation_rows: list[dict[str, Any]],
                       message_rows: list[dict[str, Any]]) -> None:
     """Store conversations that already happened, with their messages (the demo's
-    month of history; an import). Rows carry every column: nothing is routed or sent."""
+    month of history; an import). Rows carry every column: nothing is routed or sent.
+    The invitations that started them note the chat and its first agent answer."""
     if conversation_rows:
         await conn.execute(conversations.insert(), conversation_rows)
     if message_rows:
         await conn.execute(messages.insert(), message_rows)
+    answered: dict[str, float] = {}
+    for m in message_rows:
+        if m["author"] == "agent" and not m["internal"]:
+            answered[m["conversation_id"]] = min(m["created_at"], answered.get(
+                m["conversation_id"], m["created_at"]))
+    for conv in conversation_rows:
+        if conv.get("decision_id"):
+            await decision_rows.chat_started(conn, conv["decision_id"], conv["started_at"])
+            if conv["id"] in answered:
+                await decision_rows.chat_answered(conn, conv["decision_id"],
+                                                  answered[conv["id"]])

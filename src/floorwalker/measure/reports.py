@@ -13,14 +13,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, false, func, or_, select, text
+from sqlalchemy import and_, case, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from floorwalker.errors import ApiError
 from floorwalker.measure.conversions import CONVERSION_EVENT
+from floorwalker.rules.decisions import day_number
 from floorwalker.rules.ruleset import RuleSet
-from floorwalker.store.tables import conversations, conversions, decisions, messages
+from floorwalker.store.tables import (
+    conversations,
+    conversions,
+    decisions,
+    funnel_days,
+    messages,
+)
 
 DAY = 86_400.0
 DEFAULT_WINDOW_HOURS = 48
@@ -213,13 +220,6 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _day(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The UTC day number (days since 1970-01-01) of an epoch-seconds column."""
-    if dialect == "postgresql":
-        return cast(func.floor(column / DAY), Integer)
-    return cast(column / DAY, Integer)  # SQLite truncates: the floor of a positive time
-
-
 def _iso(day_number: Any) -> str:
     return (date(1970, 1, 1) + timedelta(days=int(day_number))).isoformat()
 
@@ -234,7 +234,7 @@ async def _tune(conn: AsyncConnection) -> None:
 
 
 async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
-                 sc: Scope = Scope()) -> dict[str, Any]:
+                 sc: Scope = Scope(), *, exact: bool = False) -> dict[str, Any]:
     """Each scenario and variant's funnel over the period, in total and per day.
 
     A stage counts decisions: eligible (every decision, suppressed ones too), decided
@@ -244,87 +244,28 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
     within the window after it). Revenue credits each order once per scenario and variant,
     to the day of the latest of their decisions before it. Conversions are the scope's
     goals (each scenario's own event, least value and window).
+
+    The stages come from the daily counts every decision write keeps (``funnel_days``);
+    with a segment filter (or ``exact``) they are counted from the decisions themselves.
     """
     await _tune(conn)
-    dialect = conn.dialect.name
-    d = decisions.c
-    is_decided = d.outcome.in_(DECIDED)
-    # Sets of decision ids, joined to the decisions (hash joins; correlated EXISTS per row
-    # made PostgreSQL's planner expect millions of lookups and compile the query with JIT).
-    started = (conversations.c.workspace_id == workspace_id,
-               conversations.c.decision_id.is_not(None),
-               conversations.c.started_at >= p.since)
-    chats = select(conversations.c.decision_id.label("decision_id")).where(
-        *started).distinct().subquery("chats")
-    answered = select(conversations.c.decision_id.label("decision_id")).select_from(
-        conversations.join(messages, messages.c.conversation_id == conversations.c.id)).where(
-        *started, messages.c.author == "agent", messages.c.internal.is_(False),
-    ).distinct().subquery("answered")
-    other = decisions.alias("bought_after")
-    bought = select(other.c.id.label("decision_id")).select_from(other.join(conversions, and_(
-        conversions.c.visitor_id == other.c.visitor_id,
-        conversions.c.workspace_id == other.c.workspace_id,
-        sc.match(other.c.scenario_key, other.c.created_at)))).where(
-        *sc.decisions(workspace_id, p, other), other.c.outcome.in_(DECIDED),
-    ).distinct().subquery("bought")
-
-    def count(condition: ColumnElement[bool]) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    day = _day(d.created_at, dialect)
-    stages = select(
-        d.scenario_key, d.variant, day.label("day"), func.count().label("eligible"),
-        count(is_decided).label("decided"), count(d.delivered_at.is_not(None)).label("delivered"),
-        count(d.response.is_not(None)).label("shown"),
-        count(d.response.in_(ENGAGED)).label("engaged"),
-        count(and_(is_decided, chats.c.decision_id.is_not(None))).label("chats"),
-        count(and_(is_decided, answered.c.decision_id.is_not(None))).label("answered"),
-        count(bought.c.decision_id.is_not(None)).label("converted"),
-    ).select_from(
-        decisions.outerjoin(chats, chats.c.decision_id == d.id)
-        .outerjoin(answered, answered.c.decision_id == d.id)
-        .outerjoin(bought, bought.c.decision_id == d.id)
-    ).where(*sc.decisions(workspace_id, p)).group_by(d.scenario_key, d.variant, day)
-
-    credited = select(
-        conversions.c.id.label("conversion_id"), d.scenario_key, d.variant,
-        func.max(d.created_at).label("last_at"),
-    ).select_from(conversions.join(decisions, and_(
-        d.visitor_id == conversions.c.visitor_id, d.workspace_id == conversions.c.workspace_id,
-        sc.match(d.scenario_key, d.created_at),
-    ))).where(*sc.decisions(workspace_id, p), is_decided).group_by(
-        conversions.c.id, d.scenario_key, d.variant).subquery()
-    credit_day = _day(credited.c.last_at, dialect)
-    revenue = select(
-        credited.c.scenario_key, credited.c.variant, credit_day.label("day"),
-        conversions.c.currency, func.count().label("orders"),
-        func.sum(conversions.c.value).label("value"),
-    ).select_from(credited.join(conversions, conversions.c.id == credited.c.conversion_id)
-                  ).group_by(credited.c.scenario_key, credited.c.variant, credit_day,
-                             conversions.c.currency)
-
-    held_back = select(d.scenario_key, d.variant, d.reason, func.count().label("n")).where(
-        *sc.decisions(workspace_id, p), d.outcome == "suppressed").group_by(
-        d.scenario_key, d.variant, d.reason)
-
+    stages, suppressed = await (_stages_from_decisions(conn, workspace_id, p, sc)
+                                if exact or sc.segment else
+                                _stages_from_rollups(conn, workspace_id, p, sc))
     rows: dict[tuple[str, str | None], dict[str, Figures]] = {}
-    suppressed: dict[tuple[str, str | None], dict[str, int]] = {}
-    for r in await conn.execute(stages):
+    for (key, variant, day), counts in stages.items():
+        fig = rows.setdefault((key, variant), {}).setdefault(_iso(day), Figures())
+        for stage, value in counts.items():
+            fig.counts[stage] += value
+    for r in await conn.execute(_conversions(workspace_id, p, sc, conn.dialect.name)):
         fig = rows.setdefault((r.scenario_key, r.variant), {}).setdefault(
             _iso(r.day), Figures())
-        for stage in STAGES:
-            fig.counts[stage] += int(getattr(r, stage))
-    for r in await conn.execute(revenue):
-        fig = rows.setdefault((r.scenario_key, r.variant), {}).setdefault(
-            _iso(r.day), Figures())
-        fig.orders += int(r.orders)
+        fig.counts["converted"] += int(r.converted or 0)
+        fig.orders += int(r.orders or 0)
         if r.currency is None and not r.value:
             continue  # conversions without a value (a sign-up): no revenue line
         currency = r.currency or "unknown"
-        fig.revenue[currency] = round(fig.revenue.get(currency, 0.0) + float(r.value), 2)
-    for r in await conn.execute(held_back):
-        reasons = suppressed.setdefault((r.scenario_key, r.variant), {})
-        reasons[r.reason or "unknown"] = reasons.get(r.reason or "unknown", 0) + int(r.n)
+        fig.revenue[currency] = round(fig.revenue.get(currency, 0.0) + float(r.value or 0), 2)
 
     out = []
     for (key, variant), by_day in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
@@ -339,6 +280,115 @@ async def funnel(conn: AsyncConnection, workspace_id: str, p: Period,
                     "goal": sc.goal_of(key).as_dict(), "days": days})
     return {"since": p.first.isoformat(), "until": p.last.isoformat(),
             "window_hours": p.window_hours, **sc.echo(), "scenarios": out}
+
+
+Stages = dict[tuple[str, str | None, int], dict[str, int]]
+Suppressed = dict[tuple[str, str | None], dict[str, int]]
+
+
+def _days(p: Period) -> tuple[int, int]:
+    epoch = date(1970, 1, 1)
+    return (p.first - epoch).days, (p.last - epoch).days
+
+
+async def _stages_from_rollups(conn: AsyncConnection, workspace_id: str, p: Period,
+                               sc: Scope) -> tuple[Stages, Suppressed]:
+    """The stages from funnel_days: a few rows per scenario, variant and day."""
+    f = funnel_days.c
+    first, last = _days(p)
+    where = [f.workspace_id == workspace_id, f.day >= first, f.day <= last, f.n > 0]
+    if sc.scenario:
+        where.append(f.scenario_key == sc.scenario)
+    if sc.department:
+        keys = sorted(sc.department_scenarios)
+        where.append(f.scenario_key.in_(keys) if keys else false())
+    stages: Stages = {}
+    suppressed: Suppressed = {}
+    for r in await conn.execute(select(funnel_days).where(*where)):
+        variant = r.variant or None
+        counts = stages.setdefault((r.scenario_key, variant, r.day),
+                                   dict.fromkeys(STAGES[:-1], 0))
+        decided = r.kind == "decided"
+        counts["eligible"] += r.n
+        counts["decided"] += r.n if decided else 0
+        counts["delivered"] += r.delivered
+        counts["shown"] += r.shown
+        counts["engaged"] += r.engaged
+        counts["chats"] += r.chats if decided else 0
+        counts["answered"] += r.answered if decided else 0
+        if r.kind == "suppressed" and r.n:
+            reasons = suppressed.setdefault((r.scenario_key, variant), {})
+            reason = r.reason or "unknown"
+            reasons[reason] = reasons.get(reason, 0) + r.n
+    return stages, suppressed
+
+
+async def _stages_from_decisions(conn: AsyncConnection, workspace_id: str, p: Period,
+                                 sc: Scope) -> tuple[Stages, Suppressed]:
+    """The stages counted from the decisions (a segment filter: the rollups do not know
+    segments)."""
+    d = decisions.c
+    is_decided = d.outcome.in_(DECIDED)
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    day = day_number(d.created_at, conn.dialect.name)
+    query = select(
+        d.scenario_key, d.variant, day.label("day"), func.count().label("eligible"),
+        count(is_decided).label("decided"), count(d.delivered_at.is_not(None)).label("delivered"),
+        count(d.response.is_not(None)).label("shown"),
+        count(d.response.in_(ENGAGED)).label("engaged"),
+        count(and_(is_decided, d.chat_at.is_not(None))).label("chats"),
+        count(and_(is_decided, d.answered_at.is_not(None))).label("answered"),
+    ).where(*sc.decisions(workspace_id, p)).group_by(d.scenario_key, d.variant, day)
+    held_back = select(d.scenario_key, d.variant, d.reason, func.count().label("n")).where(
+        *sc.decisions(workspace_id, p), d.outcome == "suppressed").group_by(
+        d.scenario_key, d.variant, d.reason)
+    stages: Stages = {}
+    for r in await conn.execute(query):
+        stages[(r.scenario_key, r.variant, int(r.day))] = {
+            stage: int(getattr(r, stage)) for stage in STAGES[:-1]}
+    suppressed: Suppressed = {}
+    for r in await conn.execute(held_back):
+        reasons = suppressed.setdefault((r.scenario_key, r.variant), {})
+        reasons[r.reason or "unknown"] = reasons.get(r.reason or "unknown", 0) + int(r.n)
+    return stages, suppressed
+
+
+def _conversions(workspace_id: str, p: Period, sc: Scope, dialect: str) -> Any:
+    """Per scenario, variant, day and currency: decisions followed by a conversion of
+    their goal within its window (``converted``, on the decision's day), and each
+    conversion credited once per scenario and variant (``orders``, ``value``, on the day
+    of the latest such decision before it).
+
+    It starts from the conversions (far fewer than decisions) and finds each one's
+    decisions by visitor and time; a row per such pair, ranked twice.
+    """
+    d, cv = decisions.c, conversions.c
+    goals = [sc.goal, *sc.goals.values()]
+    widest = max(g.window_hours for g in goals) * 3600.0
+    pairs = select(
+        d.scenario_key, d.variant, d.created_at, cv.currency, cv.value,
+        func.row_number().over(partition_by=d.id, order_by=cv.id).label("first_of_decision"),
+        func.row_number().over(partition_by=(cv.id, d.scenario_key, d.variant),
+                               order_by=(d.created_at.desc(), d.id)).label("latest"),
+    ).select_from(conversions.join(decisions, and_(
+        d.visitor_id == cv.visitor_id, d.workspace_id == cv.workspace_id,
+        d.created_at <= cv.ts, d.created_at > cv.ts - widest,
+        sc.match(d.scenario_key, d.created_at)))).where(
+        cv.workspace_id == workspace_id, cv.ts >= p.since, cv.ts < p.until + widest,
+        cv.name.in_(sorted({g.event for g in goals})),
+        *sc.decisions(workspace_id, p), d.outcome.in_(DECIDED)).subquery("pairs")
+    x = pairs.c
+    day = day_number(x.created_at, dialect)
+    credited = x.latest == 1
+    return select(
+        x.scenario_key, x.variant, day.label("day"), x.currency,
+        func.sum(case((x.first_of_decision == 1, 1), else_=0)).label("converted"),
+        func.sum(case((credited, 1), else_=0)).label("orders"),
+        func.sum(case((credited, x.value), else_=0.0)).label("value"),
+    ).group_by(x.scenario_key, x.variant, day, x.currency)
 
 
 CSV_COLUMNS = ("scenario", "variant", "day", *STAGES, "orders")
@@ -677,7 +727,7 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     # Baskets: each chat's orders by stratum (day, segments, currency), weighted as the
     # credit says for agents, whole for departments and in total.
     cv = conversions.c
-    order_day = _day(cv.ts, conn.dialect.name)
+    order_day = day_number(cv.ts, conn.dialect.name)
     chat_orders = select(
         chats.c.id.label("conversation_id"), chats.c.department, cv.currency,
         order_day.label("day"), cv.segments, cv.value,

@@ -19,6 +19,8 @@ from typing import Any, TypeVar, cast
 
 import structlog
 from sqlalchemy import Connection, Engine, Executable, Result, create_engine, event, make_url
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = structlog.get_logger("floorwalker.sqlite_writer")
@@ -26,6 +28,9 @@ T = TypeVar("T")
 
 # How often, at most, the SQLite writer starts a background WAL checkpoint.
 CHECKPOINT_EVERY_SECONDS = 0.25
+
+
+_SQLITE = sqlite_dialect.dialect()
 
 
 class _Deferred:
@@ -128,6 +133,11 @@ class SQLiteWriter:
         url = engine.url
         return (engine.dialect.name == "sqlite" and url.database not in (None, "", ":memory:")
                 and "memory" not in str(url.query.get("mode", "")))
+
+    @property
+    def dialect(self) -> Dialect:
+        """SQLite's, as an AsyncConnection's ``dialect`` (statements built per dialect)."""
+        return _SQLITE
 
     # -- from the writer task ------------------------------------------------------------
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:

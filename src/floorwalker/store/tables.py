@@ -198,8 +198,34 @@ decisions = Table(
     Column("responded_at", Float, nullable=True),
     # The visitor's segments when it was decided, ",a,b," (report filters; migration 0010).
     Column("segments", Text, nullable=True),
+    # The first conversation it started, and that conversation's first agent answer
+    # (migration 0011: the funnel's chats and answered stages without a join).
+    Column("chat_at", Float, nullable=True),
+    Column("answered_at", Float, nullable=True),
     Index("ix_decisions_visitor_created", "visitor_id", "created_at"),
     Index("ix_decisions_workspace_created", "workspace_id", "created_at"),
+)
+
+# The funnel's counts per UTC day, kept by every write to ``decisions`` in the same
+# transaction (rules/decisions.py): the funnel report reads these instead of a month of
+# decisions. ``variant`` and ``reason`` are '' for none (a key column cannot be NULL);
+# ``kind`` is ``decided`` (fired, fallback, withdrawn) or the outcome; ``reason`` is kept
+# for suppressed decisions only.
+funnel_days = Table(
+    "funnel_days",
+    metadata,
+    Column("workspace_id", String(40), primary_key=True),
+    Column("day", Integer, primary_key=True),  # days since 1970-01-01, UTC
+    Column("scenario_key", String(64), primary_key=True),
+    Column("variant", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("reason", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("delivered", Integer, nullable=False),
+    Column("shown", Integer, nullable=False),
+    Column("engaged", Integer, nullable=False),
+    Column("chats", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
 )
 
 timers = Table(

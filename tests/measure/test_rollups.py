@@ -1,0 +1,153 @@
+"""The funnel's daily counts (funnel_days) are kept by every write to a decision, so the
+report reads them instead of a month of decisions. Here real traffic goes through the
+API and the sockets (invitations live and polled, answers, a replaced pop-up, a chat an
+agent answers, caps, a holdout, an erasure), and the counts kept must equal both the
+report counted from the decisions themselves and a rebuild from scratch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+with warnings.catch_warnings():  # starlette suggests httpx2; httpx works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from floorwalker.app import create_app
+from floorwalker.config import Settings
+from floorwalker.measure import reports
+from floorwalker.rules.decisions import rebuild_funnel_days
+from floorwalker.store.engine import make_engine
+from floorwalker.store.tables import funnel_days
+from tests.chat.test_websocket import agent_socket, track, until, visitor_url
+from tests.conftest import Tenant, make_tenant
+
+
+@pytest.fixture
+def tenant(database_url: str) -> Tenant:
+    return asyncio.run(make_tenant(database_url, "acme"))
+
+
+@pytest.fixture
+def app(settings: Settings, tenant: Tenant) -> Iterator[TestClient]:
+    with TestClient(create_app(settings.with_overrides(timers_enabled=False))) as client:
+        auth = tenant.bearer()
+        assert client.post("/api/departments", headers=auth,
+                           json={"key": "sales", "name": "Sales"}).status_code == 201
+        agent = client.post("/api/agents", headers=auth, json={
+            "email": "sam@acme.example", "name": "Sam", "departments": ["sales"],
+            "max_chats": 20}).json()
+        client.put(f"/api/agents/{agent['id']}/presence", headers=auth,
+                   json={"status": "online"})
+        for doc in (
+            {"key": "help", "name": "Help", "trigger": {"event": "need_help"},
+             "department": "sales", "caps": {"per_session": None}, "priority": 50,
+             "action": {"type": "chat_invitation", "text": {"en": "Can I help?"}}},
+            {"key": "nudge", "name": "Nudge", "trigger": {"event": "ping"},
+             "needs_agent": False, "holdout": 0.3, "caps": {"per_session": 1},
+             "priority": 10, "action": {"type": "popup", "text": {"en": "Look!"}}},
+        ):
+            r = client.post("/api/scenarios", headers=auth, json=doc)
+            assert r.status_code == 201, r.text
+        client.patch("/api/workspace/settings", headers=auth,
+                     json={"min_gap_seconds": 0, "max_proactive_per_session": 100})
+        yield client
+
+
+def respond(app: TestClient, t: Tenant, anon: str, decision_id: str, response: str) -> None:
+    r = app.post(f"/v1/decisions/{decision_id}/response", headers=t.basic(),
+                 json={"anonymousId": anon, "response": response})
+    assert r.status_code == 200, r.text
+
+
+def polled(app: TestClient, t: Tenant, anon: str) -> list[dict[str, Any]]:
+    r = app.get("/v1/decisions", params={"anonymousId": anon}, headers=t.basic())
+    assert r.status_code == 200, r.text
+    found: list[dict[str, Any]] = r.json()["decisions"]
+    return found
+
+
+async def _both(url: str, workspace_id: str) -> tuple[Any, Any, list[Any], list[Any]]:
+    """The funnel from the kept counts and counted exactly; the kept rows and the rows a
+    rebuild makes."""
+    engine = make_engine(url)
+    today = datetime.now(UTC).date()
+    p = reports.Period(today, today)
+    try:
+        async with engine.connect() as conn:
+            kept = await reports.funnel(conn, workspace_id, p)
+            exact = await reports.funnel(conn, workspace_id, p, exact=True)
+        columns = [c for c in funnel_days.c]
+        query = select(*columns).where(funnel_days.c.workspace_id == workspace_id,
+                                       funnel_days.c.n > 0).order_by(*columns)
+        async with engine.begin() as conn:
+            rows = [tuple(r) for r in await conn.execute(query)]
+            await rebuild_funnel_days(conn, workspace_id)
+            rebuilt = [tuple(r) for r in await conn.execute(query)]
+    finally:
+        await engine.dispose()
+    return kept, exact, rows, rebuilt
+
+
+def test_kept_counts_equal_the_decisions(app: TestClient, tenant: Tenant,
+                                         database_url: str) -> None:
+    with agent_socket(app, tenant) as agent:
+        assert agent.receive_json()["type"] == "welcome"
+        # Live visitors: invitations arrive as frames (delivered on the spot).
+        for n in range(4):
+            anon = f"live{n}"
+            track(app, tenant, anon, "page_view")
+            with app.websocket_connect(visitor_url(tenant, anon)) as visitor:
+                assert visitor.receive_json()["type"] == "welcome"
+                track(app, tenant, anon, "need_help")
+                decision = until(visitor, "decision")["decision"]
+                if n == 0:  # answers, and Sam answers back (and writes a note)
+                    visitor.send_json({"type": "message", "client_id": "c1", "text": "Yes",
+                                       "decision_id": decision["id"]})
+                    conv = until(visitor, "conversation")["conversation"]
+                    until(agent, "conversation")
+                    for client_id, internal in (("a1", False), ("a2", False),
+                                                ("a3", True)):
+                        agent.send_json({"type": "message", "client_id": client_id,
+                                         "conversation_id": conv["id"], "text": "Sure",
+                                         "internal": internal})
+                        until(agent, "ack")
+                elif n == 1:  # answers, nobody answers back
+                    visitor.send_json({"type": "message", "client_id": "c1", "text": "Hi",
+                                       "decision_id": decision["id"]})
+                    until(visitor, "ack")
+                elif n == 2:
+                    respond(app, tenant, anon, decision["id"], "shown")
+                    respond(app, tenant, anon, decision["id"], "dismissed")
+    # Polling visitors: nudge pop-ups (some held out), answered, capped the second time,
+    # one replaced by a more urgent invitation before it was answered.
+    for n in range(12):
+        anon = f"poll{n}"
+        track(app, tenant, anon, "ping")
+        got = polled(app, tenant, anon)
+        if got and n % 3 == 0:
+            respond(app, tenant, anon, got[0]["id"], "accepted")
+        elif got and n % 3 == 1:
+            respond(app, tenant, anon, got[0]["id"], "shown")
+        track(app, tenant, anon, "ping")  # cap_session (or held out again)
+    track(app, tenant, "poll2", "need_help")  # replaces poll2's unanswered pop-up
+    r = app.delete("/api/visitors/poll3", headers=tenant.bearer())
+    assert r.status_code in (200, 202, 204), r.text
+
+    kept, exact, rows, rebuilt = asyncio.run(_both(database_url, tenant.workspace_id))
+    assert kept == exact
+    assert rows == rebuilt
+    by_key = {(s["scenario"], s["variant"]): s for s in kept["scenarios"]}
+    help_, nudge = by_key[("help", None)], by_key[("nudge", None)]
+    assert (help_["decided"], help_["delivered"], help_["chats"], help_["answered"]) == (5, 4, 2, 1)
+    assert help_["engaged"] == 2 and help_["shown"] == 3
+    assert nudge["eligible"] == 22  # 12 visitors twice, less poll3's two (erased)
+    assert nudge["suppressed"].get("cap_session", 0) > 0
+    assert nudge["eligible"] > nudge["decided"] > 0
