@@ -6,13 +6,16 @@ Run it with ``.venv/bin/python benchmarks/reports.py [--db sqlite|postgresql|bot
 It fills a fresh database (SQLite in a temporary file; PostgreSQL in a database of its
 own, ``fw_bench_reports`` on ``--pg``) with one workspace's synthetic month: decisions
 over 24 scenario variants (fired, suppressed, held out; delivered, shown, answered),
-conversations started from some of them with a visitor and often an agent message, and
-purchases spread over the visitors. Then, per round, it times:
+conversations started from some of them with a visitor and often an agent message (20
+agents, some chats transferred to a second), and purchases spread over the visitors.
+Then, per round, it times:
 
   limit     SELECT scenario_key, variant, COUNT(*) FROM decisions WHERE <workspace, month>
             GROUP BY scenario_key, variant  (the cheapest query that reads every decision)
-  funnel    ``measure.reports.funnel`` for the month
+  funnel    ``measure.reports.funnel`` for the month (its stages from the daily rollup,
+            ``funnel_days``, which the bulk load builds once as the migration would)
   lift      ``measure.reports.lift`` for the month
+  agents    ``measure.reports.agents`` for the month (credit, support figures, baskets)
 
 and prints each report's median time and its ratio to the limit's median (target: <= 3x).
 This is a benchmark, not a test: it asserts nothing.
@@ -40,6 +43,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker.measure import reports
+from floorwalker.rules.decisions import rebuild_funnel_days
 from floorwalker.store.engine import make_engine
 from floorwalker.store.migrate import upgrade_async
 from floorwalker.store.tables import decisions
@@ -74,10 +78,17 @@ def synthetic(n_decisions: int, n_conversations: int, n_purchases: int,
     for n in range(n_conversations):
         d = fired[rnd.randrange(len(fired))]
         at = d[9] + 30
-        conv.append((f"c{n}", WS, d[2], "closed", d[0], 2, 0, 0, at, at + 600))
-        msg.append((f"c{n}-1", f"c{n}", WS, 1, "visitor", "hello", False, at))
-        if rnd.random() < 0.8:
-            msg.append((f"c{n}-2", f"c{n}", WS, 2, "agent", "hi!", False, at + 20))
+        conv.append((f"c{n}", WS, d[2], "closed", d[0], 2, 0, 0, at, at + 600,
+                     rnd.choice(("sales", "support", "billing")), at + 600,
+                     rnd.choice((5, 4, 3, None))))
+        msg.append((f"c{n}-1", f"c{n}", WS, 1, "visitor", None, "hello", False, at))
+        if rnd.random() < 0.8:  # 20 agents; one chat in ten is transferred to a second
+            first = rnd.randrange(20)
+            msg.append((f"c{n}-2", f"c{n}", WS, 2, "agent", f"agent{first}", "hi!", False,
+                        at + 20))
+            if rnd.random() < 0.1:
+                msg.append((f"c{n}-3", f"c{n}", WS, 3, "agent", f"agent{(first + 1) % 20}",
+                            "over to you", False, at + 200))
     for n in range(n_purchases):
         buy.append((WS, f"v{rnd.randrange(visitors)}", "purchase", f"o{n}",
                     round(rnd.uniform(5, 500), 2), "EUR", START + rnd.random() * SPAN))
@@ -90,9 +101,9 @@ COLUMNS = {
                   "delivered_at", "response"),
     "conversations": ("id", "workspace_id", "visitor_id", "status", "decision_id",
                       "last_seq", "visitor_read_seq", "agent_read_seq", "started_at",
-                      "updated_at"),
-    "messages": ("id", "conversation_id", "workspace_id", "seq", "author", "text",
-                 "internal", "created_at"),
+                      "updated_at", "department", "closed_at", "rating"),
+    "messages": ("id", "conversation_id", "workspace_id", "seq", "author", "author_id",
+                 "text", "internal", "created_at"),
     "conversions": ("workspace_id", "visitor_id", "name", "transaction_id", "value",
                     "currency", "ts"),
 }
@@ -158,10 +169,19 @@ async def measure(engine: AsyncEngine, rounds: int) -> dict[str, float]:
         async with engine.connect() as conn:
             await reports.lift(conn, WS, p)
 
+    async def agents() -> None:
+        async with engine.connect() as conn:
+            await reports.agents(conn, WS, p)
+
+    started = time.perf_counter()
+    async with engine.begin() as conn:  # the rollup, as migration 0011 builds it
+        await rebuild_funnel_days(conn, WS)
+    rollup = time.perf_counter() - started
     await limit()  # warm the caches the same way for everyone
-    return {"limit": await median_seconds(limit, rounds),
+    return {"rollup build": rollup, "limit": await median_seconds(limit, rounds),
             "funnel": await median_seconds(funnel, rounds),
-            "lift": await median_seconds(lift, rounds)}
+            "lift": await median_seconds(lift, rounds),
+            "agents": await median_seconds(agents, rounds)}
 
 
 async def on_sqlite(rows: dict[str, list[tuple[Any, ...]]], rounds: int,
@@ -219,10 +239,15 @@ def main() -> None:
             results["postgresql"] = asyncio.run(on_postgres(args.pg, rows, args.rounds,
                                                             progress))
     print(f"\nmedians of {args.rounds} rounds; ratio = report / limit (target <= 3x)")
-    print(f"{'database':<12}{'limit':>10}{'funnel':>10}{'ratio':>8}{'lift':>10}{'ratio':>8}")
+    print(f"{'database':<12}{'limit':>10}" + "".join(
+        f"{name:>10}{'ratio':>8}" for name in ("funnel", "lift", "agents")))
     for db, r in results.items():
-        print(f"{db:<12}{r['limit']:>9.3f}s{r['funnel']:>9.3f}s{r['funnel'] / r['limit']:>7.1f}x"
-              f"{r['lift']:>9.3f}s{r['lift'] / r['limit']:>7.1f}x")
+        print(f"{db:<12}{r['limit']:>9.3f}s" + "".join(
+            f"{r[name]:>9.3f}s{r[name] / r['limit']:>7.1f}x"
+            for name in ("funnel", "lift", "agents")))
+    for db, r in results.items():
+        print(f"{db}: building the rollup from scratch (once, at migration) took "
+              f"{r['rollup build']:.1f} s")
 
 
 if __name__ == "__main__":

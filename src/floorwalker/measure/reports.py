@@ -611,11 +611,13 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
         conversions.c.workspace_id == workspace_id, conversions.c.name == goal.event,
         conversions.c.ts < chats.c.started_at).exists()
     # Each agent who wrote in a chat: their first and last message, their rank.
+    # Only the period's chats' messages (a join, not the workspace's whole history).
     wrote = select(
         m.conversation_id, m.author_id.label("agent_id"), func.min(m.seq).label("first_seq"),
         func.max(m.seq).label("last_seq"), func.min(m.created_at).label("first_at"),
-    ).where(m.workspace_id == workspace_id, m.author == "agent", m.internal.is_(False),
-            m.author_id.is_not(None)).group_by(m.conversation_id, m.author_id).subquery("wrote")
+    ).select_from(messages.join(chats, chats.c.id == m.conversation_id)).where(
+        m.author == "agent", m.internal.is_(False), m.author_id.is_not(None),
+    ).group_by(m.conversation_id, m.author_id).subquery("wrote")
     ranked = select(
         wrote.c.conversation_id, wrote.c.agent_id, wrote.c.first_at,
         func.row_number().over(partition_by=wrote.c.conversation_id,

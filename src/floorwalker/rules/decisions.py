@@ -243,7 +243,14 @@ async def rebuild_funnel_days(conn: AsyncConnection, workspace_id: str) -> None:
     around these functions (an import, a benchmark's bulk load, a repair); the counts are
     kept by every write otherwise."""
     c, m, d = conversations.c, messages.c, decisions.c
-    await conn.execute(update(decisions).where(d.workspace_id == workspace_id).values(
+    # Only decisions that started a conversation can have either (the rest stay NULL).
+    started = select(c.decision_id).where(c.workspace_id == workspace_id,
+                                          c.decision_id.is_not(None))
+    await conn.execute(update(decisions).where(
+        d.workspace_id == workspace_id, d.chat_at.is_not(None) | d.answered_at.is_not(None),
+        d.id.not_in(started)).values(chat_at=None, answered_at=None))
+    await conn.execute(update(decisions).where(
+        d.workspace_id == workspace_id, d.id.in_(started)).values(
         chat_at=select(func.min(c.started_at)).where(c.decision_id == d.id)
         .scalar_subquery(),
         answered_at=select(func.min(m.created_at)).select_from(

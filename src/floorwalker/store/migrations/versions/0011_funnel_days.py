@@ -15,12 +15,15 @@ depends_on = None
 
 # The backfill, as floorwalker.rules.decisions.rebuild_funnel_days does it (written out
 # here: a migration does not import the application).
+# Only decisions that started a conversation get either.
 _FLAGS = [
     "UPDATE decisions SET chat_at = (SELECT MIN(c.started_at) FROM conversations c"
-    " WHERE c.decision_id = decisions.id)",
+    " WHERE c.decision_id = decisions.id)"
+    " WHERE id IN (SELECT decision_id FROM conversations)",
     "UPDATE decisions SET answered_at = (SELECT MIN(m.created_at) FROM conversations c"
     " JOIN messages m ON m.conversation_id = c.id WHERE c.decision_id = decisions.id"
-    " AND m.author = 'agent' AND m.internal = {false})",
+    " AND m.author = 'agent' AND m.internal = {false})"
+    " WHERE id IN (SELECT decision_id FROM conversations)",
 ]
 _ROLLUP = """
 INSERT INTO funnel_days (workspace_id, day, scenario_key, variant, kind, reason, n,
