@@ -27,7 +27,8 @@ OWNERS = {
     "lookup_tables": "rules", "lookup_rows": "rules",
     "segments": "rules", "scenarios": "rules", "departments": "rules", "agents": "rules",
     "decisions": "rules", "timers": "rules", "funnel_days": "rules",
-    "conversations": "chat", "messages": "chat", "canned_replies": "chat",
+    "conversations": "chat", "conversation_agents": "chat", "messages": "chat",
+    "canned_replies": "chat",
     "conversions": "measure",
 }
 # Modules that answer requests or sockets: they validate, call an action and answer.

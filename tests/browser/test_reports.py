@@ -17,14 +17,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import insert, select
 
-from floorwalker.rules.decisions import rebuild_funnel_days
+from floorwalker.chat.service import record_past
+from floorwalker.rules import decisions as decision_rows
 from floorwalker.store.engine import make_engine
 from floorwalker.store.tables import (
     agents,
-    conversations,
     conversions,
-    decisions,
-    messages,
     workspaces,
 )
 from tests.browser.conftest import Live, login, shot
@@ -71,17 +69,16 @@ async def _write(url: str) -> None:
             for n in range(5):
                 decision(n, "big_cart", "fired", "shown")
             decision(9, "big_cart", "suppressed", reason="min_gap")
-            await conn.execute(insert(decisions), rows)
+            await decision_rows.record(conn, rows)
             await conn.execute(insert(conversions), bought)
             # Sam chatted with the first payment_failure visitor before they bought.
             sam = (await conn.execute(select(agents.c.id).where(
                 agents.c.workspace_id == ws, agents.c.email == "sam@demo.example"))).scalar_one()
-            await conn.execute(insert(conversations), [{
+            await record_past(conn, [{
                 "id": "c-report", "workspace_id": ws, "visitor_id": "v-payment_failure-fired-0",
                 "status": "closed", "department": "sales", "last_seq": 2,
                 "started_at": at + 100, "updated_at": at + 200, "closed_at": at + 200,
-                "rating": 5}])
-            await conn.execute(insert(messages), [
+                "rating": 5}], [
                 {"id": "m-1", "conversation_id": "c-report", "workspace_id": ws, "seq": 1,
                  "author": "visitor", "author_id": None, "text": "Card refused?",
                  "internal": False,
@@ -89,7 +86,6 @@ async def _write(url: str) -> None:
                 {"id": "m-2", "conversation_id": "c-report", "workspace_id": ws, "seq": 2,
                  "author": "agent", "author_id": sam, "text": "Try again now.",
                  "internal": False, "created_at": at + 130}])
-            await rebuild_funnel_days(conn, ws)  # rows written as an import would
     finally:
         await engine.dispose()
 

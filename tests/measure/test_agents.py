@@ -16,8 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import insert
 
+from floorwalker.chat.service import record_past
 from floorwalker.store.engine import make_engine
-from floorwalker.store.tables import conversations, conversions, messages
+from floorwalker.store.tables import conversions
 from tests.conftest import Tenant
 from tests.measure.test_funnel import T0
 
@@ -82,8 +83,7 @@ async def chats(client: httpx.AsyncClient, alice: Tenant, database_url: str) -> 
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(insert(conversations), convs)
-            await conn.execute(insert(messages), msgs)
+            await record_past(conn, convs, msgs)  # as an import writes them
             await conn.execute(insert(conversions), bought)
     finally:
         await engine.dispose()

@@ -17,11 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert
 
-from floorwalker.rules.decisions import rebuild_funnel_days
+from floorwalker.chat.service import record_past
+from floorwalker.rules import decisions as decision_rows
 from floorwalker.store.engine import make_engine
-from floorwalker.store.tables import conversations, decisions, messages
 from tests.conftest import Tenant
 from tests.helpers import call, iso, profile, send
 
@@ -86,13 +85,9 @@ class Traffic:
         engine = make_engine(self.url)
         try:
             async with engine.begin() as conn:
-                for table, rows in ((decisions, self.decisions),
-                                    (conversations, self.conversations),
-                                    (messages, self.messages)):
-                    if rows:
-                        await conn.execute(insert(table), rows)
-                # Written around the decisions' actions: count them as an import would.
-                await rebuild_funnel_days(conn, self.workspace_id)
+                # Through the owners' functions, as an import writes them.
+                await decision_rows.record(conn, self.decisions)
+                await record_past(conn, self.conversations, self.messages)
         finally:
             await engine.dispose()
 

@@ -16,9 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import insert, select
 
+from floorwalker.chat.service import record_past
 from floorwalker.config import Settings
 from floorwalker.store.engine import make_engine
-from floorwalker.store.tables import conversations, conversions, decisions, messages
+from floorwalker.store.tables import conversions, decisions
 from tests.conftest import Tenant
 from tests.helpers import call, iso, send
 from tests.measure.test_funnel import DAY0, Traffic, at, purchase, visitor_id
@@ -219,8 +220,7 @@ async def _write(database_url: str, convs: list[dict[str, Any]], msgs: list[dict
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(insert(conversations), convs)
-            await conn.execute(insert(messages), msgs)
+            await record_past(conn, convs, msgs)  # as an import writes them
             await conn.execute(insert(conversions), bought)
     finally:
         await engine.dispose()

@@ -14,14 +14,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker import protocol as p
 from floorwalker.bus import Bus
 from floorwalker.errors import ApiError
 from floorwalker.rules import decisions as decision_rows
-from floorwalker.store.tables import conversations, events, messages, scenarios
+from floorwalker.store.tables import (
+    conversation_agents,
+    conversations,
+    events,
+    messages,
+    scenarios,
+)
 
 ENCODE = msgspec.json.Encoder()
 
@@ -148,6 +156,31 @@ async def _next_seq(conn: AsyncConnection, conversation_id: str, now: float) -> 
         .values(last_seq=conversations.c.last_seq + 1, updated_at=now)
         .returning(conversations.c.last_seq))
     return int(result.scalar_one())
+
+
+_AGENT_ANSWERED = {
+    "sqlite": sqlite_insert(conversation_agents).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(conversation_agents).on_conflict_do_nothing()}
+
+
+async def _note_author(conn: AsyncConnection, row: dict[str, Any]) -> None:
+    """Keep the conversation's facts for reports as a message comes: the visitor's first
+    message; the first and last agent who answered (notes do not count), the first
+    answer's time and the agents who answered (conversation_agents)."""
+    c = conversations.c
+    conv_id, at = row["conversation_id"], row["created_at"]
+    if row["author"] == "visitor":
+        await conn.execute(update(conversations).where(
+            c.id == conv_id, c.visitor_wrote_at.is_(None)).values(visitor_wrote_at=at))
+    elif row["author"] == "agent" and not row.get("internal") and row.get("author_id"):
+        agent = row["author_id"]
+        added = await conn.execute(_AGENT_ANSWERED[conn.dialect.name], {
+            "conversation_id": conv_id, "agent_id": agent,
+            "workspace_id": row["workspace_id"], "first_at": at})
+        await conn.execute(update(conversations).where(c.id == conv_id).values(
+            last_agent_id=agent, first_agent_id=func.coalesce(c.first_agent_id, agent),
+            first_reply_at=func.coalesce(c.first_reply_at, at),
+            agent_count=c.agent_count + (1 if added.rowcount == 1 else 0)))
 
 
 async def _insert_message(conn: AsyncConnection, conv_id: str, workspace_id: str, author: str,
@@ -377,6 +410,7 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     rows.append(row)
     conv_now = (await conn.execute(select(conversations).where(
         conversations.c.id == conv_id))).first()
+    await _note_author(conn, row)
     if author == "agent" and not row["internal"] and conv_now is not None \
             and conv_now.decision_id:
         # The funnel's "answered": an agent wrote in the chat an invitation started.
@@ -497,6 +531,8 @@ class _VisitorRows:
         mine = select(conversations.c.id).where(conversations.c.visitor_id == visitor_id,
                                                 conversations.c.workspace_id == workspace_id)
         await conn.execute(delete(messages).where(messages.c.conversation_id.in_(mine)))
+        await conn.execute(delete(conversation_agents).where(
+            conversation_agents.c.conversation_id.in_(mine)))
         await conn.execute(delete(conversations).where(
             conversations.c.visitor_id == visitor_id,
             conversations.c.workspace_id == workspace_id))
@@ -512,11 +548,12 @@ async def record_past(conn: AsyncConnection, conversation_rows: list[dict[str, A
     The invitations that started them note the chat and its first agent answer."""
     if conversation_rows:
         await conn.execute(conversations.insert(), conversation_rows)
-    if message_rows:
-        await conn.execute(messages.insert(), message_rows)
+    for m in sorted(message_rows, key=lambda m: (m["conversation_id"], m["seq"])):
+        await conn.execute(messages.insert(), m)
+        await _note_author(conn, m)
     answered: dict[str, float] = {}
     for m in message_rows:
-        if m["author"] == "agent" and not m["internal"]:
+        if m["author"] == "agent" and not m.get("internal"):
             answered[m["conversation_id"]] = min(m["created_at"], answered.get(
                 m["conversation_id"], m["created_at"]))
     for conv in conversation_rows:
@@ -525,3 +562,30 @@ async def record_past(conn: AsyncConnection, conversation_rows: list[dict[str, A
             if conv["id"] in answered:
                 await decision_rows.chat_answered(conn, conv["decision_id"],
                                                   answered[conv["id"]])
+
+
+async def rebuild_chat_facts(conn: AsyncConnection, workspace_id: str) -> None:
+    """Recompute a workspace's conversation facts (the visitor's first message, first and
+    last answering agent, first answer, agents) from its messages: for rows written
+    around :func:`post_message` (a bulk load, a repair); they are kept as messages come
+    otherwise."""
+    c, m, a = conversations.c, messages.c, conversation_agents.c
+    answering = (m.author == "agent", m.internal.is_(False), m.author_id.is_not(None))
+    await conn.execute(delete(conversation_agents).where(a.workspace_id == workspace_id))
+    await conn.execute(insert(conversation_agents).from_select(
+        ["conversation_id", "agent_id", "workspace_id", "first_at"],
+        select(m.conversation_id, m.author_id, func.min(m.workspace_id),
+               func.min(m.created_at)).where(m.workspace_id == workspace_id, *answering)
+        .group_by(m.conversation_id, m.author_id)))
+    mine = m.conversation_id == c.id
+    await conn.execute(update(conversations).where(c.workspace_id == workspace_id).values(
+        visitor_wrote_at=select(func.min(m.created_at)).where(
+            mine, m.author == "visitor").scalar_subquery(),
+        first_agent_id=select(m.author_id).where(mine, *answering).order_by(m.seq)
+        .limit(1).scalar_subquery(),
+        last_agent_id=select(m.author_id).where(mine, *answering).order_by(m.seq.desc())
+        .limit(1).scalar_subquery(),
+        first_reply_at=select(func.min(a.first_at)).where(a.conversation_id == c.id)
+        .scalar_subquery(),
+        agent_count=select(func.count()).where(a.conversation_id == c.id)
+        .scalar_subquery()))

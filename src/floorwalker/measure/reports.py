@@ -22,11 +22,11 @@ from floorwalker.measure.conversions import CONVERSION_EVENT
 from floorwalker.rules.decisions import day_number
 from floorwalker.rules.ruleset import RuleSet
 from floorwalker.store.tables import (
+    conversation_agents,
     conversations,
     conversions,
     decisions,
     funnel_days,
-    messages,
 )
 
 DAY = 86_400.0
@@ -583,9 +583,11 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     orders by day, segments and currency (see :func:`_baskets`).
     """
     await _tune(conn)
-    c, m = conversations.c, messages.c
+    c = conversations.c
+    # The chat's facts are kept on it as messages come (chat/service.py): who answered
+    # first and last, when, how many agents; no report reads the messages.
     where = [c.workspace_id == workspace_id, c.started_at >= p.since, c.started_at < p.until,
-             select(m.id).where(m.conversation_id == c.id, m.author == "visitor").exists()]
+             c.visitor_wrote_at.is_not(None)]
     if sc.segment:
         where.append(c.segments.contains(f",{sc.segment},", autoescape=True))
     if sc.department:
@@ -593,7 +595,8 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
                      else or_(c.department.is_(None), c.department == "default"))
     chats = select(
         c.id, c.visitor_id, c.department, c.started_at, c.closed_at, c.rating,
-        func.coalesce(c.closed_at, c.updated_at).label("ended_at"),
+        func.coalesce(c.closed_at, c.updated_at).label("ended_at"), c.first_agent_id,
+        c.last_agent_id, c.agent_count,
     ).where(*where).subquery("chats")
     goal = sc.goal
     # Orders in each chat's window, and whether the visitor had bought before it.
@@ -610,22 +613,15 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
         conversions.c.visitor_id == chats.c.visitor_id,
         conversions.c.workspace_id == workspace_id, conversions.c.name == goal.event,
         conversions.c.ts < chats.c.started_at).exists()
-    # Each agent who wrote in a chat: their first and last message, their rank.
-    # Only the period's chats' messages (a join, not the workspace's whole history).
-    wrote = select(
-        m.conversation_id, m.author_id.label("agent_id"), func.min(m.seq).label("first_seq"),
-        func.max(m.seq).label("last_seq"), func.min(m.created_at).label("first_at"),
-    ).select_from(messages.join(chats, chats.c.id == m.conversation_id)).where(
-        m.author == "agent", m.internal.is_(False), m.author_id.is_not(None),
-    ).group_by(m.conversation_id, m.author_id).subquery("wrote")
+    # Each agent who answered in a chat, and whether they were its first and its last.
+    a = conversation_agents.c
     ranked = select(
-        wrote.c.conversation_id, wrote.c.agent_id, wrote.c.first_at,
-        func.row_number().over(partition_by=wrote.c.conversation_id,
-                               order_by=wrote.c.first_seq).label("from_first"),
-        func.row_number().over(partition_by=wrote.c.conversation_id,
-                               order_by=wrote.c.last_seq.desc()).label("from_last"),
-        func.count().over(partition_by=wrote.c.conversation_id).label("agents"),
-    ).subquery("ranked")
+        a.conversation_id, a.agent_id, a.first_at,
+        case((a.agent_id == chats.c.first_agent_id, 1), else_=2).label("from_first"),
+        case((a.agent_id == chats.c.last_agent_id, 1), else_=2).label("from_last"),
+        chats.c.agent_count.label("agents"),
+    ).select_from(conversation_agents.join(chats, chats.c.id == a.conversation_id)).subquery(
+        "ranked")
     if credit == "first":
         weight: Any = case((ranked.c.from_first == 1, 1.0), else_=0.0)
     elif credit == "linear":

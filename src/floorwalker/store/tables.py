@@ -273,9 +273,29 @@ conversations = Table(
     Column("joined_agent_id", String(40), nullable=True),
     # The visitor's segments when the chat started, as ",key1,key2," (history filters).
     Column("segments", Text, nullable=True),
+    # Kept as messages come (migration 0012), for reports without reading messages: the
+    # visitor's first message, the first and the last agent who answered (not notes),
+    # the first answer's time and how many agents answered.
+    Column("visitor_wrote_at", Float, nullable=True),
+    Column("first_agent_id", String(255), nullable=True),
+    Column("last_agent_id", String(255), nullable=True),
+    Column("first_reply_at", Float, nullable=True),
+    Column("agent_count", Integer, nullable=False, default=0),
     Index("ix_conversations_workspace_updated", "workspace_id", "updated_at"),
     Index("ix_conversations_workspace_status", "workspace_id", "status"),
+    Index("ix_conversations_workspace_started", "workspace_id", "started_at"),
     Index("ix_conversations_decision", "decision_id"),  # reports: chats a message started
+)
+
+# Every agent who answered in a conversation (not notes), with their first answer: the
+# agents report's "chats they answered in" and its linear credit (migration 0012).
+conversation_agents = Table(
+    "conversation_agents",
+    metadata,
+    Column("conversation_id", String(40), primary_key=True),
+    Column("agent_id", String(255), primary_key=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("first_at", Float, nullable=False),
 )
 
 messages = Table(
