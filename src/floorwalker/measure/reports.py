@@ -596,7 +596,7 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     chats = select(
         c.id, c.visitor_id, c.department, c.started_at, c.closed_at, c.rating,
         func.coalesce(c.closed_at, c.updated_at).label("ended_at"), c.first_agent_id,
-        c.last_agent_id, c.agent_count,
+        c.last_agent_id, c.agent_count, c.first_reply_at,
     ).where(*where).subquery("chats")
     goal = sc.goal
     # Orders in each chat's window, and whether the visitor had bought before it.
@@ -643,18 +643,17 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
             sales, sales.c.conversation_id == ranked.c.conversation_id)).group_by(
         ranked.c.agent_id, sales.c.currency)
     # Support figures: the first responder's wait, the last agent's resolution and rating.
-    first_wait = select(ranked.c.agent_id.label("k"),
-                        (ranked.c.first_at - chats.c.started_at).label("value")).select_from(
-        ranked.join(chats, chats.c.id == ranked.c.conversation_id)).where(
-        ranked.c.from_first == 1).subquery()
-    resolution = select(ranked.c.agent_id.label("k"),
-                        (chats.c.closed_at - chats.c.started_at).label("value")).select_from(
-        ranked.join(chats, chats.c.id == ranked.c.conversation_id)).where(
-        ranked.c.from_last == 1).subquery()
-    ratings = select(ranked.c.agent_id, func.avg(chats.c.rating).label("avg"),
-                     func.count(chats.c.rating).label("n")).select_from(
-        ranked.join(chats, chats.c.id == ranked.c.conversation_id)).where(
-        ranked.c.from_last == 1).group_by(ranked.c.agent_id)
+    # (From the chats' own facts: the first agent's answer, the last agent's close.)
+    first_wait = select(chats.c.first_agent_id.label("k"),
+                        (chats.c.first_reply_at - chats.c.started_at).label("value")).where(
+        chats.c.first_agent_id.is_not(None)).subquery()
+    resolution = select(chats.c.last_agent_id.label("k"),
+                        (chats.c.closed_at - chats.c.started_at).label("value")).where(
+        chats.c.last_agent_id.is_not(None)).subquery()
+    ratings = select(chats.c.last_agent_id.label("agent_id"),
+                     func.avg(chats.c.rating).label("avg"),
+                     func.count(chats.c.rating).label("n")).where(
+        chats.c.last_agent_id.is_not(None)).group_by(chats.c.last_agent_id)
 
     people: dict[str, dict[str, Any]] = {}
 
