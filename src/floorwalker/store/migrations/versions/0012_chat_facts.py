@@ -55,6 +55,9 @@ def upgrade() -> None:
                           else "0")
     for sql in _BACKFILL:
         op.execute(sql.format(agent=agent))
+    if op.get_bind().dialect.name == "postgresql":  # statistics of the new columns
+        op.execute("ANALYZE conversations")
+        op.execute("ANALYZE conversation_agents")
 
 
 def downgrade() -> None:
