@@ -489,6 +489,25 @@ def report_lift(workspace: Annotated[str, typer.Option(help="Workspace slug")],
     out.print(table)
 
 
+@report_app.command("rebuild")
+def report_rebuild(workspace: Annotated[str, typer.Option(help="Workspace slug")]) -> None:
+    """Recount a workspace's report rollups (the funnel's daily counts, each chat's
+    facts) from its decisions and messages: after rows were written around Floorwalker
+    (a bulk import, a restore, a repair). Normal writes keep them; this is not needed."""
+    from floorwalker.chat.service import rebuild_chat_facts
+    from floorwalker.rules.decisions import rebuild_funnel_days
+
+    async def run(conn: AsyncConnection) -> str:
+        ws_id = await _workspace_id(conn, workspace)
+        await rebuild_funnel_days(conn, ws_id)
+        await rebuild_chat_facts(conn, ws_id)
+        return ws_id
+
+    ws_id = _with_db(run)
+    out.print(f"Rebuilt the report rollups of {workspace} ({ws_id}). On PostgreSQL, run "
+              "ANALYZE after a large import so the planner sees the new rows.")
+
+
 @report_app.command("agents")
 def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")],
                   since: Annotated[str | None, typer.Option(help="First UTC day")] = None,
