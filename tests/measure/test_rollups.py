@@ -173,8 +173,8 @@ async def _bulk_import(url: str, workspace_id: str) -> None:
                 "updated_at": at + 30}])
             await conn.execute(insert(messages), [
                 {"id": "imp-m1", "conversation_id": "imp-c", "workspace_id": workspace_id,
-                 "seq": 1, "author": "visitor", "text": "hi", "internal": False,
-                 "created_at": at + 2},
+                 "seq": 1, "author": "visitor", "author_id": None, "text": "hi",
+                 "internal": False, "created_at": at + 2},
                 {"id": "imp-m2", "conversation_id": "imp-c", "workspace_id": workspace_id,
                  "seq": 2, "author": "agent", "author_id": "someone", "text": "hello",
                  "internal": False, "created_at": at + 9}])
