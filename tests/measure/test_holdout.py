@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import insert
 
 from floorwalker.config import Settings
+from floorwalker.rules import decisions as decision_rows
 from floorwalker.store.engine import make_engine
-from floorwalker.store.tables import conversions, decisions
+from floorwalker.store.tables import conversions
 from tests.conftest import Tenant
 from tests.measure.test_funnel import T0
 from tests.rules.helpers import decided, shown, track
@@ -87,7 +88,7 @@ async def write_groups(database_url: str, workspace_id: str,
                                "value": 10.0, "currency": "EUR", "ts": start + i + 3600})
     try:
         async with engine.begin() as conn:
-            await conn.execute(insert(decisions), rows)
+            await decision_rows.record(conn, rows)  # as the engine records them
             if bought:
                 await conn.execute(insert(conversions), bought)
     finally:

@@ -507,13 +507,22 @@ async def lift(conn: AsyncConnection, workspace_id: str, p: Period,
     period, held out from their first ``held_out`` decision; they convert when they buy
     within the window after that moment, and their revenue is what they spent in it.
     Revenue adds the amounts as sent, whatever their currency.
+
+    Only scenarios that held someone out in the period are read (the daily rollup says
+    which): a workspace's other scenarios cost nothing here.
     """
     await _tune(conn)
+    f = funnel_days.c
+    first, last = _days(p)
+    tested = sorted((await conn.execute(select(f.scenario_key).where(
+        f.workspace_id == workspace_id, f.day >= first, f.day <= last, f.kind == "held_out",
+        f.n > 0).distinct())).scalars())
     d = decisions.c
     group = case((d.outcome == "held_out", "held_out"), else_="exposed").label("grp")
     firsts = select(
         d.visitor_id, d.scenario_key, d.variant, group, func.min(d.created_at).label("first_at"),
-    ).where(*sc.decisions(workspace_id, p), d.outcome.in_((*DECIDED, "held_out"))
+    ).where(*sc.decisions(workspace_id, p), d.outcome.in_((*DECIDED, "held_out")),
+            d.scenario_key.in_(tested) if tested else false(),
             ).group_by(d.visitor_id, d.scenario_key, d.variant, group).subquery()
     in_window = and_(conversions.c.visitor_id == firsts.c.visitor_id,
                      conversions.c.workspace_id == workspace_id,
