@@ -498,11 +498,16 @@ def test_a_department_gets_business_hours_and_settings_are_saved(
     expect(settings.locator("[data-problem-for='$.max_proactive_per_session']")).not_to_be_empty()
     settings.get_by_label("Proactive messages per visit, at most").fill("3")
     settings.get_by_label("Sensitive attributes (one a line)").fill("margin\nlifetime_value")
+    settings.locator("[data-test=silent-chats]").check()
+    settings.locator("[data-test=conversion-min]").fill("25")
     settings.locator("[data-test=save]").click()
     expect(settings).to_contain_text("Settings saved.")
+    shot(page, "settings-1280")
     doc = get(site, "/api/workspace").json()["settings"]
     assert doc["max_proactive_per_session"] == 3
     assert doc["sensitive_attributes"] == ["lifetime_value", "margin"]
+    assert doc["count_chats_without_visitor_message"] is True
+    assert doc["conversion_min_value"] == 25
 
 
 @pytest.mark.parametrize("width", [1280, 360])

@@ -179,3 +179,21 @@ async def test_the_cli_prints_the_agents(chats: dict[str, str], client: httpx.As
         r.split(",")[0] for r in api.text.splitlines()]
     bad = await asyncio.to_thread(cli, "--credit", "most")
     assert bad.returncode == 1 and "invalid_credit" in bad.stderr
+
+
+async def test_chats_without_a_visitor_message_count_when_the_workspace_says_so(
+        chats: dict[str, str], client: httpx.AsyncClient, alice: Tenant) -> None:
+    body = await report(client, alice)
+    assert body["chats_without_visitor_message"] is False
+    assert next(a for a in body["agents"] if a["name"] == "Ann")["chats"] == 3
+    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                           json={"count_chats_without_visitor_message": True})
+    assert r.status_code == 200, r.text
+    body = await report(client, alice)
+    ann = next(a for a in body["agents"] if a["name"] == "Ann")
+    # c3, where only Ann wrote, now counts: hers as the last agent who answered.
+    assert body["chats_without_visitor_message"] is True
+    assert (ann["chats"], ann["credited_chats"]) == (4, 3.0)
+    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                           json={"count_chats_without_visitor_message": "yes please"})
+    assert r.status_code == 422

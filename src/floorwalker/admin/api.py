@@ -56,6 +56,7 @@ class SettingsIn(BaseModel):
                                          pattern=r"^[^\x00\s][^\x00]*$")
     # null clears it: any value counts.
     conversion_min_value: float | None = Field(default=None, ge=0, lt=1e15)
+    count_chats_without_visitor_message: bool | None = None
 
 
 def _dump(value: Any) -> Any:
@@ -109,7 +110,7 @@ async def patch_settings(body: SettingsIn, request: Request,
             settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
         for name in ("retention_days", "max_proactive_per_session", "min_gap_seconds",
                      "invitation_ttl_seconds", "attribution_window_hours",
-                     "conversion_event"):
+                     "conversion_event", "count_chats_without_visitor_message"):
             value = getattr(body, name)
             if value is not None:
                 setattr(settings, name, value.strip() if isinstance(value, str) else value)

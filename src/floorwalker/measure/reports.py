@@ -133,6 +133,8 @@ class Scope:
     department: str | None = None
     # The department's scenarios (the funnel and the lift filter decisions by these).
     department_scenarios: frozenset[str] = frozenset()
+    # The agents report counts chats where the visitor never wrote (a setting).
+    silent_chats: bool = False
 
     def goal_of(self, scenario: str) -> Goal:
         """The goal a scenario's messages are measured against."""
@@ -189,7 +191,8 @@ def scope(rs: RuleSet, p: Period, *, window_given: bool = False, scenario: str |
             goals[key] = own
     return Scope(base, goals, scenario or None, segment or None, department or None,
                  frozenset(k for k, dept in rs.department_of.items()
-                           if department and (dept or "default") == department))
+                           if department and (dept or "default") == department),
+                 settings.count_chats_without_visitor_message)
 
 
 @dataclass(slots=True)
@@ -581,7 +584,8 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     credited by ``credit`` (``last`` agent who answered, ``first``, or ``linear`` shares),
     after-sales chats, first response and resolution times (p50, p90) and ratings.
 
-    A chat counts when it started in the period and the visitor wrote at least once; its
+    A chat counts when it started in the period and the visitor wrote at least once
+    (any chat with the workspace's ``count_chats_without_visitor_message``); its
     orders are the visitor's purchases from its start until ``window`` after it ended
     (closed, else its last activity). After-sales: the visitor had bought before it began.
     Orders are the scope's workspace goal; its segment and department filters apply to
@@ -595,8 +599,9 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     c = conversations.c
     # The chat's facts are kept on it as messages come (chat/service.py): who answered
     # first and last, when, how many agents; no report reads the messages.
-    where = [c.workspace_id == workspace_id, c.started_at >= p.since, c.started_at < p.until,
-             c.visitor_wrote_at.is_not(None)]
+    where = [c.workspace_id == workspace_id, c.started_at >= p.since, c.started_at < p.until]
+    if not sc.silent_chats:
+        where.append(c.visitor_wrote_at.is_not(None))
     if sc.segment:
         where.append(c.segments.contains(f",{sc.segment},", autoescape=True))
     if sc.department:
@@ -779,6 +784,7 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     overall = _baskets(((None, *r) for r in await conn.execute(in_total)), reference)
     return {"since": p.first.isoformat(), "until": p.last.isoformat(),
             "window_hours": p.window_hours, **sc.echo(), "credit": credit,
+            "chats_without_visitor_message": sc.silent_chats,
             "basket": overall.get(None, {}),
             "agents": sorted(people.values(), key=lambda a: (-a["chats"], a["agent_id"])),
             "departments": sorted(departments.values(), key=lambda d: d["department"])}

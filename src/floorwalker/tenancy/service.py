@@ -38,6 +38,8 @@ class WorkspaceSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     # (a scenario may name its own: docs/reports.md).
     conversion_event: str = "purchase"
     conversion_min_value: float | None = None
+    # Reports: a chat counts for sales only once the visitor wrote in it, unless this is on.
+    count_chats_without_visitor_message: bool = False
 
 
 class Workspace(msgspec.Struct, kw_only=True):

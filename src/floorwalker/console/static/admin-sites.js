@@ -106,7 +106,9 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
       window: input(s.attribution_window_hours ?? 48, { type: 'number', min: 1, max: 720, step: 1, 'data-test': 'attribution-window' }),
       goal: input(s.conversion_event ?? 'purchase', { required: true, maxlength: 255, 'data-test': 'conversion-event' }),
       least: input(s.conversion_min_value ?? '', { type: 'number', min: 0, step: 'any', 'data-test': 'conversion-min' }),
+      silent: h('input', { type: 'checkbox', 'data-test': 'silent-chats' }),
     };
+    f.silent.checked = !!s.count_chats_without_visitor_message;
     const save = h('button', { type: 'submit', class: 'primary', 'data-test': 'save' }, 'Save settings');
     form.el.append(h('p', {}, 'Workspace ', h('strong', {}, ws.name), ' (', h('code', {}, ws.slug), ')'),
       h('div', { class: 'grid' },
@@ -120,6 +122,8 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
         form.field('Reports: the event that counts as a conversion', f.goal, '$.conversion_event',
           'purchase unless you name another (sign_up, Order Completed…); a scenario may name its own.'),
         form.field('Reports: its least value (empty: any)', f.least, '$.conversion_min_value')),
+      h('label', { class: 'inline' }, f.silent,
+        ' Reports: count chats where the visitor never wrote (invitations an agent opened, unanswered by the visitor)'),
       form.status, h('div', { class: 'row' }, save));
     form.el.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -132,6 +136,7 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
           attribution_window_hours: numberOrNull(f.window.value),
           conversion_event: f.goal.value.trim() || null,
           conversion_min_value: numberOrNull(f.least.value),
+          count_chats_without_visitor_message: f.silent.checked,
         });
         form.ok('Settings saved.');
         toast('Settings saved.');
