@@ -508,6 +508,33 @@ def report_rebuild(workspace: Annotated[str, typer.Option(help="Workspace slug")
               "ANALYZE after a large import so the planner sees the new rows.")
 
 
+@report_app.command("backfill")
+def report_backfill(workspace: Annotated[str, typer.Option(help="Workspace slug")],
+                    event: Annotated[str, typer.Option(
+                        help="The goal's event, as stored (sign_up, Order Completed...)")],
+                    ) -> None:
+    """Count the stored events of a goal named after they came (a goal counts its event
+    from when it is named): each becomes a conversion once per person and order."""
+    from floorwalker.measure import conversions as conversion_rows
+
+    async def total(conn: AsyncConnection) -> tuple[str, int]:
+        ws_id = await _workspace_id(conn, workspace)
+        return ws_id, await conversion_rows.stored_events(conn, ws_id, event)
+
+    ws_id, found = _with_db(total)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task(f"reading {event} events", total=found)
+
+        async def run(conn: AsyncConnection) -> int:
+            return await conversion_rows.backfill(
+                conn, ws_id, event, progress=lambda n: bar.advance(task, n))
+
+        added = _with_db(run)
+    out.print(f"{event}: {found} stored events, {added} new conversions recorded "
+              f"({found - added} already counted or the same order again).")
+
+
 @report_app.command("agents")
 def report_agents(workspace: Annotated[str, typer.Option(help="Workspace slug")],
                   since: Annotated[str | None, typer.Option(help="First UTC day")] = None,

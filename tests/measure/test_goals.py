@@ -8,8 +8,12 @@ of chatters with that of comparable buyers who did not chat.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -286,3 +290,32 @@ async def test_basket_of_chatters_against_comparable_buyers(
                          params={"since": DAY0, "until": DAY0, "department": "billing"})
     assert [d["department"] for d in r.json()["departments"]] == ["billing"]
     assert r.json()["basket"]["EUR"]["chatters"] == 40.0
+
+
+async def test_a_goal_named_later_counts_its_stored_events_after_a_backfill(
+        client: httpx.AsyncClient, alice: Tenant, database_url: str) -> None:
+    v1, v2 = [await visitor_id(client, alice, f"anon-{n}") for n in (1, 2)]
+    t = Traffic(database_url, alice.workspace_id)
+    t.decision("d1", v1, "welcome", None, 0)
+    t.decision("d2", v2, "welcome", None, 0)
+    await t.write()
+    # Sign-ups came before any goal named them: stored as events, not as conversions.
+    await send(client, alice, event("anon-1", "sign_up", 1), event("anon-2", "sign_up", 2),
+               event("anon-2", "newsletter", 2), server=True)
+    await settings_patch(client, alice, conversion_event="sign_up")
+    assert (await funnel(client, alice))[("welcome", None)]["converted"] == 0
+
+    env = {**os.environ, "FLOORWALKER_DATABASE_URL": database_url}
+
+    def backfill() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "floorwalker.cli", "report", "backfill",
+                               "--workspace", "acme", "--event", "sign_up"], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    done = await asyncio.to_thread(backfill)
+    assert done.returncode == 0, done.stderr
+    assert "sign_up: 2 stored events, 2 new conversions recorded" in done.stdout
+    assert (await funnel(client, alice))[("welcome", None)]["converted"] == 2
+    again = await asyncio.to_thread(backfill)  # nothing counts twice
+    assert "2 stored events, 0 new conversions recorded" in again.stdout
+    assert (await funnel(client, alice))[("welcome", None)]["converted"] == 2

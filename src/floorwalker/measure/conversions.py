@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, case, delete, exists, select, update
+import msgspec
+from sqlalchemy import Float, and_, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker.events import Incoming
 from floorwalker.profiles.apply import purchase_of
-from floorwalker.store.tables import conversions
+from floorwalker.store.tables import conversions, events
 
 CONVERSION_EVENT = "purchase"
 DEFAULT_GOALS = frozenset({CONVERSION_EVENT})
@@ -92,6 +93,56 @@ async def refund(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     as a conversion, its revenue is what the shop kept."""
     for row in rows:
         await conn.execute(_REFUND, row)
+
+
+BACKFILL_BATCH = 2_000
+
+
+async def backfill(conn: AsyncConnection, workspace_id: str, event: str,
+                   progress: Callable[[int], None] = lambda n: None) -> int:
+    """Record as conversions the stored events named ``event`` (a goal named after they
+    came): once per person and order, as the group commit would have; already recorded
+    ones are skipped. Their segments are unknown (NULL). Calls ``progress`` with each
+    batch's size; returns how many new conversions it recorded."""
+    e = events.c
+    after, added = 0, 0
+    while True:
+        batch = (await conn.execute(select(
+            e.id, e.site_id, e.visitor_id, e.message_id, e.ts, e.received_at, e.properties,
+        ).where(e.workspace_id == workspace_id, e.name == event, e.id > after)
+            .order_by(e.id).limit(BACKFILL_BATCH))).all()
+        if not batch:
+            return added
+        applied = [(Incoming(
+            type="track", name=event, message_id=r.message_id, workspace_id=workspace_id,
+            site_id=r.site_id, anonymous_id=None, user_id=None, ts=r.ts,
+            received_at=r.received_at, context={},
+            properties=_properties(r.properties)), r.visitor_id) for r in batch]
+        rows = rows_for(applied, {workspace_id: frozenset({event})}, lambda ev: None)
+        before = await _count(conn, workspace_id, event)
+        await record(conn, rows, conn.dialect.name)
+        added += await _count(conn, workspace_id, event) - before
+        after = batch[-1].id
+        progress(len(batch))
+
+
+def _properties(raw: str) -> dict[str, Any]:
+    try:
+        doc = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+async def _count(conn: AsyncConnection, workspace_id: str, name: str) -> int:
+    return int((await conn.execute(select(func.count()).select_from(conversions).where(
+        conversions.c.workspace_id == workspace_id, conversions.c.name == name))).scalar_one())
+
+
+async def stored_events(conn: AsyncConnection, workspace_id: str, event: str) -> int:
+    """How many stored events are named ``event`` (a backfill's total)."""
+    return int((await conn.execute(select(func.count()).select_from(events).where(
+        events.c.workspace_id == workspace_id, events.c.name == event))).scalar_one())
 
 
 class _VisitorRows:
