@@ -80,14 +80,20 @@ async def chats(client: httpx.AsyncClient, alice: Tenant, database_url: str) -> 
     msgs.append({"id": "c2-note", "conversation_id": "c2", "workspace_id": ws, "seq": 9,
                  "author": "agent", "author_id": ben, "text": "note", "internal": True,
                  "created_at": START + 130})
+    await write_chats(database_url, convs, msgs, bought)
+    return {"ann": ann, "ben": ben}
+
+
+async def write_chats(database_url: str, convs: list[dict[str, Any]],
+                      msgs: list[dict[str, Any]], bought: list[dict[str, Any]]) -> None:
+    """Past chats and orders, written as an import writes them."""
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
-            await record_past(conn, convs, msgs)  # as an import writes them
+            await record_past(conn, convs, msgs)
             await conn.execute(insert(conversions), bought)
     finally:
         await engine.dispose()
-    return {"ann": ann, "ben": ben}
 
 
 async def report(client: httpx.AsyncClient, tenant: Tenant, **params: Any) -> dict[str, Any]:

@@ -18,14 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from floorwalker.chat.service import record_past
 from floorwalker.config import Settings
 from floorwalker.store.engine import make_engine
 from floorwalker.store.tables import conversions, decisions
 from tests.conftest import Tenant
 from tests.helpers import call, iso, send
+from tests.measure.test_agents import write_chats
 from tests.measure.test_funnel import DAY0, Traffic, at, purchase, visitor_id
 from tests.rules.helpers import track
 
@@ -219,17 +219,6 @@ async def test_segment_and_department_filters(client: httpx.AsyncClient, alice: 
     assert lift.status_code == 200 and lift.json()["filters"]["department"] == "billing"
 
 
-async def _write(database_url: str, convs: list[dict[str, Any]], msgs: list[dict[str, Any]],
-                 bought: list[dict[str, Any]]) -> None:
-    engine = make_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            await record_past(conn, convs, msgs)  # as an import writes them
-            await conn.execute(insert(conversions), bought)
-    finally:
-        await engine.dispose()
-
-
 async def test_basket_of_chatters_against_comparable_buyers(
         client: httpx.AsyncClient, alice: Tenant, database_url: str) -> None:
     r = await client.post("/api/agents", headers=alice.bearer(), json={
@@ -259,7 +248,7 @@ async def test_basket_of_chatters_against_comparable_buyers(
         bought.append({"workspace_id": ws, "visitor_id": visitor, "name": "purchase",
                        "transaction_id": f"o-{n}", "value": value, "currency": "EUR",
                        "ts": start + HOUR, "segments": segments})
-    await _write(database_url, convs, msgs, bought)
+    await write_chats(database_url, convs, msgs, bought)
 
     r = await client.get("/api/reports/agents", headers=alice.bearer(),
                          params={"since": DAY0, "until": DAY0})
