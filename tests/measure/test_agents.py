@@ -203,3 +203,16 @@ async def test_chats_without_a_visitor_message_count_when_the_workspace_says_so(
     r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
                            json={"count_chats_without_visitor_message": "yes please"})
     assert r.status_code == 422
+
+
+async def test_a_least_value_drops_small_orders_but_not_after_sales(
+        chats: dict[str, str], client: httpx.AsyncClient, alice: Tenant) -> None:
+    r = await client.patch("/api/workspace/settings", headers=alice.bearer(),
+                           json={"conversion_min_value": 50})
+    assert r.status_code == 200, r.text
+    body = await report(client, alice)
+    ben = next(a for a in body["agents"] if a["name"] == "Ben")
+    # c4's order of 30 is under 50: c4 sold nothing, but its visitor had bought before.
+    assert (ben["converted"], ben["revenue"], ben["after_sales"]) == (1.0, {"EUR": 100.0}, 1)
+    support = next(d for d in body["departments"] if d["department"] == "support")
+    assert (support["converted"], support["revenue"], support["after_sales"]) == (0, {}, 1)

@@ -13,7 +13,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -566,9 +580,14 @@ CREDITS = ("last", "first", "linear")
 PERCENTILES = (("p50", 0.5), ("p90", 0.9))
 
 
-def _percentiles(values: Any, key: Any) -> Any:
-    """Nearest-rank p50 and p90 of ``values.c.value`` per ``key`` (window functions, so
-    the same on SQLite and PostgreSQL)."""
+def _percentiles(values: Any, key: Any, dialect: str = "sqlite") -> Any:
+    """Nearest-rank p50 and p90 of ``values.c.value`` per ``key``: PostgreSQL's
+    ``percentile_disc``, elsewhere the same rank from window functions."""
+    if dialect == "postgresql":
+        return select(key.label("k"), *(
+            func.percentile_disc(share).within_group(values.c.value).label(name)
+            for name, share in PERCENTILES), func.count().label("n")).where(
+            values.c.value.is_not(None)).group_by(key)
     ranked = select(key.label("k"), values.c.value.label("value"),
                     func.row_number().over(partition_by=key, order_by=values.c.value).label("rn"),
                     func.count().over(partition_by=key).label("n"),
@@ -594,9 +613,19 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     ``basket``: the average order of chatters against comparable buyers who did not chat
     (no conversation in the window before the order), standardised to the chatters'
     orders by day, segments and currency (see :func:`_baskets`).
+
+    Two statements: the chats' figures are one (the period's chats and the goal's orders
+    around them are read once, as common table expressions, and each table of the report
+    is a branch of one UNION ALL); the comparable buyers are the other.
     """
     await _tune(conn)
-    c = conversations.c
+    if conn.dialect.name == "postgresql":
+        # Its common table expressions have no statistics: the planner takes the chats
+        # with orders for a few dozen rows and probes an index per row; hashing is faster.
+        await conn.execute(text("SET LOCAL enable_nestloop = off"))
+    dialect = conn.dialect.name
+    c, cv, a = conversations.c, conversions.c, conversation_agents.c
+    goal = sc.goal
     # The chat's facts are kept on it as messages come (chat/service.py): who answered
     # first and last, when, how many agents; no report reads the messages.
     where = [c.workspace_id == workspace_id, c.started_at >= p.since, c.started_at < p.until]
@@ -608,68 +637,93 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
         where.append(c.department == sc.department if sc.department != "default"
                      else or_(c.department.is_(None), c.department == "default"))
     chats = select(
-        c.id, c.visitor_id, c.department, c.started_at, c.closed_at, c.rating,
+        c.id, c.visitor_id, func.coalesce(c.department, "default").label("department"),
+        c.started_at, c.closed_at, c.rating,
         func.coalesce(c.closed_at, c.updated_at).label("ended_at"), c.first_agent_id,
         c.last_agent_id, c.agent_count, c.first_reply_at,
     ).where(*where).subquery("chats")
-    goal = sc.goal
-    # Orders in each chat's window, and whether the visitor had bought before it.
-    sales = select(
-        chats.c.id.label("conversation_id"), conversions.c.currency,
-        func.count(conversions.c.id).label("orders"),
-        func.coalesce(func.sum(conversions.c.value), 0.0).label("value"),
+    # The goal's events of each chat's visitor until the window after it ended (read
+    # once: the one expensive join): those from its start are its orders; one before it
+    # makes it after-sales.
+    in_window = [cv.ts >= chats.c.started_at]
+    if goal.min_value is not None:
+        in_window.append(cv.value >= goal.min_value)
+    touch = select(
+        chats.c.id, chats.c.department, chats.c.first_agent_id, chats.c.last_agent_id,
+        chats.c.agent_count, cv.currency, day_number(cv.ts, dialect).label("day"),
+        cv.segments, cv.value, case((and_(*in_window), 1), else_=0).label("in_window"),
+        case((cv.ts < chats.c.started_at, 1), else_=0).label("earlier"),
     ).select_from(chats.join(conversions, and_(
-        conversions.c.visitor_id == chats.c.visitor_id,
-        conversions.c.workspace_id == workspace_id,
-        goal.match(chats.c.started_at, chats.c.ended_at)))).group_by(
-        chats.c.id, conversions.c.currency).subquery("sales")
-    before = select(conversions.c.id).where(
-        conversions.c.visitor_id == chats.c.visitor_id,
-        conversions.c.workspace_id == workspace_id, conversions.c.name == goal.event,
-        conversions.c.ts < chats.c.started_at).exists()
-    # Each agent who answered in a chat, and whether they were its first and its last.
-    a = conversation_agents.c
-    ranked = select(
-        a.conversation_id, a.agent_id, a.first_at,
-        case((a.agent_id == chats.c.first_agent_id, 1), else_=2).label("from_first"),
-        case((a.agent_id == chats.c.last_agent_id, 1), else_=2).label("from_last"),
-        chats.c.agent_count.label("agents"),
-    ).select_from(conversation_agents.join(chats, chats.c.id == a.conversation_id)).subquery(
-        "ranked")
-    if credit == "first":
-        weight: Any = case((ranked.c.from_first == 1, 1.0), else_=0.0)
-    elif credit == "linear":
-        weight = 1.0 / ranked.c.agents
-    else:
-        weight = case((ranked.c.from_last == 1, 1.0), else_=0.0)
-    sold = select(sales.c.conversation_id, func.sum(sales.c.orders).label("orders")).group_by(
-        sales.c.conversation_id).subquery("sold")
-    per_agent = select(
-        ranked.c.agent_id, func.count().label("chats"),
-        func.sum(weight).label("credited"),
-        func.sum(case((sold.c.orders > 0, weight), else_=0.0)).label("converted"),
-        func.sum(case((before, 1), else_=0)).label("after_sales"),
-    ).select_from(ranked.join(chats, chats.c.id == ranked.c.conversation_id).outerjoin(
-        sold, sold.c.conversation_id == ranked.c.conversation_id)).group_by(ranked.c.agent_id)
-    revenue = select(ranked.c.agent_id, sales.c.currency,
-                     func.sum(weight * sales.c.value).label("value")).select_from(
-        ranked.join(chats, chats.c.id == ranked.c.conversation_id).join(
-            sales, sales.c.conversation_id == ranked.c.conversation_id)).group_by(
-        ranked.c.agent_id, sales.c.currency)
-    # Support figures: the first responder's wait, the last agent's resolution and rating.
-    # (From the chats' own facts: the first agent's answer, the last agent's close.)
-    first_wait = select(chats.c.first_agent_id.label("k"),
-                        (chats.c.first_reply_at - chats.c.started_at).label("value")).where(
-        chats.c.first_agent_id.is_not(None)).subquery()
-    resolution = select(chats.c.last_agent_id.label("k"),
-                        (chats.c.closed_at - chats.c.started_at).label("value")).where(
-        chats.c.last_agent_id.is_not(None)).subquery()
-    ratings = select(chats.c.last_agent_id.label("agent_id"),
-                     func.avg(chats.c.rating).label("avg"),
-                     func.count(chats.c.rating).label("n")).where(
-        chats.c.last_agent_id.is_not(None)).group_by(chats.c.last_agent_id)
+        cv.visitor_id == chats.c.visitor_id, cv.workspace_id == workspace_id,
+        cv.name == goal.event,
+        cv.ts < chats.c.ended_at + goal.window_hours * 3600.0))).cte("touch")
+    t = touch.c
+    # Per chat with any such event: sold (an order in its window), after-sales (one
+    # before), and what crediting it needs.
+    carried = (t.id, t.department, t.first_agent_id, t.last_agent_id, t.agent_count)
+    flags = select(
+        *carried, func.max(t.in_window).label("sold"), func.max(t.earlier).label("before"),
+    ).group_by(*carried).having(or_(func.max(t.in_window) == 1, func.max(t.earlier) == 1)
+                                ).cte("flags")
+    g, h = flags.c, chats.c
+
+    def weight_of(cols: Any) -> Any:
+        """An agent's share of a chat as ``credit`` says."""
+        if credit == "first":
+            return case((a.agent_id == cols.first_agent_id, 1.0), else_=0.0)
+        if credit == "linear":
+            return 1.0 / cols.agent_count
+        return case((a.agent_id == cols.last_agent_id, 1.0), else_=0.0)
+
+    rating = case((a.agent_id == h.last_agent_id, h.rating))
+    none_text, none_int = sa_cast(None, String), sa_cast(None, Integer)
+
+    def branch(kind: str, key: Any, *figures: Any, stratum: Sequence[Any] = ()) -> Any:
+        values = list(figures) + [sa_cast(None, Float)] * (4 - len(figures))
+        return select(literal(kind).label("kind"), sa_cast(key, String).label("k"),
+                      *(v.label(n) for v, n in zip(stratum or (none_text, none_int, none_text),
+                                                   ("currency", "day", "segments"),
+                                                   strict=True)),
+                      *(sa_cast(v, Float).label(f"v{i}") for i, v in enumerate(values)))
+
+    stratum = (t.currency, t.day, t.segments)
+    orders = t.in_window == 1
+    parts = [
+        # agents: chats, credited chats, rating, rated; then converted and after-sales
+        branch("agent", a.agent_id, func.count(), func.sum(weight_of(h)), func.avg(rating),
+               func.count(rating)).select_from(conversation_agents.join(
+                   chats, a.conversation_id == h.id)).group_by(a.agent_id),
+        branch("agent_sold", a.agent_id, func.sum(weight_of(g) * g.sold),
+               func.sum(g.before)).select_from(conversation_agents.join(
+                   flags, a.conversation_id == g.id)).group_by(a.agent_id),
+        # departments: whole chats
+        branch("department", h.department, func.count(), func.sum(h.rating),
+               func.count(h.rating)).group_by(h.department),
+        branch("department_sold", g.department, func.sum(g.sold), func.sum(g.before),
+               ).group_by(g.department),
+        # orders by stratum (currency, day, segments): the revenue and the baskets
+        branch("agent_orders", a.agent_id, func.sum(weight_of(t)),
+               func.sum(weight_of(t) * t.value), stratum=stratum).select_from(
+            touch.join(conversation_agents, a.conversation_id == t.id)).where(orders).group_by(
+            a.agent_id, *stratum),
+        branch("department_orders", t.department, func.count(), func.sum(t.value),
+               stratum=stratum).where(orders).group_by(t.department, *stratum),
+    ]
+    # Support figures: the first responder's wait, the last agent's resolution.
+    for kind, key, start, end in (("first_response", h.first_agent_id, h.started_at,
+                                   h.first_reply_at),
+                                  ("resolution", h.last_agent_id, h.started_at, h.closed_at)):
+        values = select(key.label("k"), (end - start).label("value")).where(
+            key.is_not(None)).subquery()
+        found = _percentiles(values, values.c.k, dialect).subquery()
+        parts.append(branch(kind, found.c.k, found.c.p50, found.c.p90))
+    rows = (await conn.execute(union_all(*parts))).all()
 
     people: dict[str, dict[str, Any]] = {}
+    departments: dict[str, dict[str, Any]] = {}
+    by_agent: list[tuple[Any, ...]] = []
+    by_dept: list[tuple[Any, ...]] = []
+    sold_in: dict[str, tuple[int, int]] = {}
 
     def person(agent_id: str) -> dict[str, Any]:
         return people.setdefault(agent_id, {
@@ -679,89 +733,55 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
             "resolution_seconds": {"p50": None, "p90": None},
             "rating": {"average": None, "count": 0}})
 
-    for r in await conn.execute(per_agent):
-        doc = person(r.agent_id)
-        doc["chats"] = int(r.chats)
-        doc["credited_chats"] = round(float(r.credited or 0), 2)
-        doc["converted"] = round(float(r.converted or 0), 2)
-        doc["after_sales"] = int(r.after_sales or 0)
-        doc["conversion_rate"] = (round(float(r.converted or 0) / float(r.credited), 4)
-                                  if r.credited else None)
-    for r in await conn.execute(revenue):
-        if r.value:
-            person(r.agent_id)["revenue"][r.currency or "unknown"] = round(float(r.value), 2)
-    for name, values in (("first_response_seconds", first_wait),
-                         ("resolution_seconds", resolution)):
-        for r in await conn.execute(_percentiles(values, values.c.k)):
-            if r.k in people:
-                people[r.k][name] = {k: None if getattr(r, k) is None
-                                     else round(float(getattr(r, k)), 1) for k, _ in PERCENTILES}
-    for r in await conn.execute(ratings):
-        if r.agent_id in people and r.n:
-            people[r.agent_id]["rating"] = {"average": round(float(r.avg), 2), "count": int(r.n)}
+    def seconds(value: Any) -> float | None:
+        return None if value is None else round(float(value), 1)
 
-    # Departments: whole chats (no split), the same figures.
-    dept = select(
-        chats.c.department, func.count().label("chats"),
-        func.sum(case((sold.c.orders > 0, 1), else_=0)).label("converted"),
-        func.sum(case((before, 1), else_=0)).label("after_sales"),
-        func.sum(chats.c.rating).label("rating_sum"),
-        func.count(chats.c.rating).label("rated"),
-    ).select_from(chats.outerjoin(sold, sold.c.conversation_id == chats.c.id)).group_by(
-        chats.c.department)
-    dept_revenue = select(
-        chats.c.department, sales.c.currency, func.sum(sales.c.value).label("value"),
-    ).select_from(chats.join(sales, sales.c.conversation_id == chats.c.id)).group_by(
-        chats.c.department, sales.c.currency)
-    departments: dict[str, dict[str, Any]] = {}
-    for r in await conn.execute(dept):
-        # A chat without a department went to the default one.
-        doc = departments.setdefault(r.department or "default", {
-            "department": r.department or "default", "chats": 0, "converted": 0,
-            "after_sales": 0, "revenue": {}, "rating_sum": 0, "rated": 0})
-        doc["chats"] += int(r.chats)
-        doc["converted"] += int(r.converted or 0)
-        doc["after_sales"] += int(r.after_sales or 0)
-        doc["rating_sum"] += int(r.rating_sum or 0)
-        doc["rated"] += int(r.rated or 0)
-    for doc in departments.values():
+    def add(revenue: dict[str, float], currency: str | None, value: float) -> None:
+        if value:
+            name = currency or "unknown"
+            revenue[name] = round(revenue.get(name, 0.0) + value, 2)
+
+    for r in rows:  # one row per agent, department or stratum: a few thousand at most
+        if r.kind == "agent":
+            doc = person(r.k)
+            doc.update(chats=int(r.v0), credited_chats=round(float(r.v1 or 0), 2))
+            if r.v3:
+                doc["rating"] = {"average": round(float(r.v2), 2), "count": int(r.v3)}
+        elif r.kind == "agent_sold":
+            doc = person(r.k)
+            doc.update(converted=round(float(r.v0 or 0), 2), after_sales=int(r.v1 or 0))
+        elif r.kind == "department":
+            rated = int(r.v2 or 0)
+            departments[r.k] = {
+                "department": r.k, "chats": int(r.v0), "converted": 0, "after_sales": 0,
+                "revenue": {}, "rating": round(float(r.v1) / rated, 2) if rated else None}
+        elif r.kind == "department_sold":
+            sold_in[r.k] = (int(r.v0 or 0), int(r.v1 or 0))
+        elif r.kind == "agent_orders":
+            add(person(r.k)["revenue"], r.currency, float(r.v1 or 0))
+            by_agent.append((r.k, r.currency, r.day, r.segments, r.v0, r.v1))
+        elif r.kind == "department_orders":
+            by_dept.append((r.k, r.currency, r.day, r.segments, r.v0, r.v1))
+        else:
+            person(r.k)[f"{r.kind}_seconds"] = {"p50": seconds(r.v0), "p90": seconds(r.v1)}
+    for doc in people.values():
+        credited = doc["credited_chats"]
+        doc["conversion_rate"] = round(doc["converted"] / credited, 4) if credited else None
+    for k, doc in departments.items():
+        doc["converted"], doc["after_sales"] = sold_in.get(k, (0, 0))
         doc["conversion_rate"] = _rate(doc["converted"], doc["chats"])
-        total, rated = doc.pop("rating_sum"), doc.pop("rated")
-        doc["rating"] = round(total / rated, 2) if rated else None
-    for r in await conn.execute(dept_revenue):
-        found = departments.get(r.department or "default")
-        if found is not None and r.value:
-            currency = r.currency or "unknown"
-            found["revenue"][currency] = round(found["revenue"].get(currency, 0.0)
-                                               + float(r.value), 2)
+    for k, currency, _day, _segments, _n, total in by_dept:
+        if k in departments:
+            add(departments[k]["revenue"], currency, float(total or 0))
 
-    # Baskets: each chat's orders by stratum (day, segments, currency), weighted as the
-    # credit says for agents, whole for departments and in total.
-    cv = conversions.c
-    order_day = day_number(cv.ts, conn.dialect.name)
-    chat_orders = select(
-        chats.c.id.label("conversation_id"), chats.c.department, cv.currency,
-        order_day.label("day"), cv.segments, cv.value,
-    ).select_from(chats.join(conversions, and_(
-        cv.visitor_id == chats.c.visitor_id, cv.workspace_id == workspace_id,
-        goal.match(chats.c.started_at, chats.c.ended_at)))).subquery("chat_orders")
-    o = chat_orders.c
-    stratum = (o.currency, o.day, o.segments)
-    by_agent = select(ranked.c.agent_id.label("k"), *stratum, func.sum(weight).label("n"),
-                      func.sum(weight * o.value).label("total")).select_from(
-        ranked.join(chat_orders, o.conversation_id == ranked.c.conversation_id)).group_by(
-        ranked.c.agent_id, *stratum)
-    dept_key = func.coalesce(o.department, "default")  # one expression: one bind name
-    by_dept = select(dept_key.label("k"), *stratum, func.count().label("n"),
-                     func.sum(o.value).label("total")).group_by(dept_key, *stratum)
-    in_total = select(*stratum, func.count().label("n"), func.sum(o.value).label("total"),
-                      ).group_by(*stratum)
     # Comparable buyers: orders of the goal in the period (and its window) by people with
     # no conversation whose window covers the order.
+    order_day = day_number(cv.ts, dialect)
     other = conversations.alias("any_chat")
     chatted = select(other.c.id).where(
         other.c.visitor_id == cv.visitor_id, other.c.workspace_id == workspace_id,
         other.c.started_at <= cv.ts,
+        other.c.started_at < p.until + goal.window_hours * 3600.0,  # (bounds the scan)
         cv.ts < func.coalesce(other.c.closed_at, other.c.updated_at)
         + goal.window_hours * 3600.0).exists()
     plain_where = [cv.workspace_id == workspace_id, cv.name == goal.event,
@@ -773,15 +793,16 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
         cv.currency, order_day, cv.segments)
     reference = {(r.currency, int(r.day), r.segments): (int(r.n), float(r.total or 0.0))
                  for r in await conn.execute(plain)}
-    for rows, docs in ((await conn.execute(by_agent), people),
-                       (await conn.execute(by_dept), departments)):
-        for k, basket in _baskets(rows, reference).items():
+    # Baskets: agents' orders weighted as the credit says; departments' and the total's
+    # whole (every chat is in one department, so the total is their sum).
+    for source, docs in ((by_agent, people), (by_dept, departments)):
+        for k, basket in _baskets(source, reference).items():
             if k in docs:
                 docs[k]["basket"] = basket
     for docs in (people, departments):
         for doc in docs.values():
             doc.setdefault("basket", {})
-    overall = _baskets(((None, *r) for r in await conn.execute(in_total)), reference)
+    overall = _baskets(((None, *r[1:]) for r in by_dept), reference)
     return {"since": p.first.isoformat(), "until": p.last.isoformat(),
             "window_hours": p.window_hours, **sc.echo(), "credit": credit,
             "chats_without_visitor_message": sc.silent_chats,
