@@ -42,6 +42,10 @@ from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
 from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
+from floorwalker.mail.outbox import Sender
+from floorwalker.mail.sink import Mailbox
+from floorwalker.mail.smtp import Relay
+from floorwalker.mail.unread import UnreadReplies
 from floorwalker.measure import api as reports_api
 from floorwalker.ops import routes as ops_routes
 from floorwalker.ops.logging import RequestIdMiddleware, install_log_redaction
@@ -98,7 +102,9 @@ def build_services(settings: Settings) -> Services:
         key_limiter=RateLimiter(settings.rate_limit_per_key, settings.rate_limit_burst_seconds),
         ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds),
         visitor_sockets=VisitorSockets(settings.ws_max_sockets_per_visitor,
-                                       settings.ws_max_sockets_per_address))
+                                       settings.ws_max_sockets_per_address),
+        mail=Sender(engine, Relay.from_url(settings.smtp_url) if settings.smtp_url else None,
+                    settings.mail_from))
 
 
 def _error(request: Request, exc: ApiError) -> JSONResponse:
@@ -184,6 +190,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+async def _demo_mailbox(port: int) -> Mailbox:
+    """The demo's SMTP mailbox on its port, or any free one when that is taken."""
+    box = Mailbox(port=port)
+    try:
+        await box.start()
+    except OSError:
+        box = Mailbox(port=0)
+        await box.start()
+    log.info("demo mailbox listening", port=box.port)
+    return box
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The Floorwalker ASGI application."""
     settings = settings or Settings.from_env()
@@ -214,9 +232,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.timers_enabled:
             timer_loop.start()
         svc.live.start()
+        if settings.demo and settings.smtp_url is None and settings.demo_mail_port:
+            svc.mailbox = await _demo_mailbox(settings.demo_mail_port)
+            svc.mail.relay = Relay.from_url(svc.mailbox.url)
+        svc.mail.start()
+        unread = UnreadReplies(
+            svc.engine, mail_from=settings.mail_from,
+            inbound_domain=settings.mail_inbound_domain, secret=settings.mail_secret,
+            present=lambda ws, anon: anon is not None and bus.subscribers(
+                chat_protocol.browser_channel(ws, anon)) > 0,
+            wake=svc.mail.wake, every=settings.mail_scan_seconds)
+        app.state.unread_replies = unread
+        if settings.timers_enabled:
+            unread.start()
         try:
             yield
         finally:
+            await unread.stop()
+            await svc.mail.stop()
+            if svc.mailbox is not None:
+                await svc.mailbox.stop()
             await svc.live.stop()
             await timer_loop.stop()
             await retention.stop()

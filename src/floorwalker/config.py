@@ -121,6 +121,13 @@ class Settings:
     chat_new_conversations_per_hour: int = 5
     secure_cookies: bool = False
     live_window_seconds: float = 900.0
+    # E-mail (docs/email.md): the relay, the sender, and how often unread replies are sought.
+    smtp_url: str | None = None
+    mail_from: str = "no-reply@localhost"
+    mail_inbound_domain: str | None = None
+    mail_secret: str | None = None
+    mail_scan_seconds: float = 5.0
+    demo_mail_port: int = 8025
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,6 +145,19 @@ class Settings:
                 f"{PREFIX}DATABASE_URL must be a sqlite+aiosqlite:// or "
                 f"postgresql+asyncpg:// URL, got {url.split(':', 1)[0]!r}"
             )
+        smtp = _raw(e, "SMTP_URL") or None
+        if smtp is not None and not smtp.startswith(("smtp://", "smtps://")):
+            raise SettingsError(f"{PREFIX}SMTP_URL must be an smtp:// or smtps:// URL, got "
+                                f"{smtp.split(':', 1)[0]!r}")
+        mail_from = _str(e, "MAIL_FROM", "no-reply@localhost")
+        if "@" not in mail_from or any(c in mail_from for c in " <>\r\n"):
+            raise SettingsError(f"{PREFIX}MAIL_FROM must be a plain address (name@domain), "
+                                f"got {mail_from!r}")
+        inbound = _raw(e, "MAIL_INBOUND_DOMAIN") or None
+        secret = _raw(e, "MAIL_SECRET") or None
+        if inbound is not None and (secret is None or len(secret) < 16):
+            raise SettingsError(f"{PREFIX}MAIL_INBOUND_DOMAIN needs {PREFIX}MAIL_SECRET (at "
+                                "least 16 characters): it signs the reply addresses")
         return cls(
             database_url=url,
             host=_str(e, "HOST", "127.0.0.1"),
@@ -170,6 +190,12 @@ class Settings:
             chat_new_conversations_per_hour=_int(e, "CHAT_NEW_CONVERSATIONS_PER_HOUR", 5),
             secure_cookies=_bool(e, "SECURE_COOKIES", False),
             live_window_seconds=_float(e, "LIVE_WINDOW_SECONDS", 900.0, minimum=10.0),
+            smtp_url=smtp,
+            mail_from=mail_from,
+            mail_inbound_domain=inbound,
+            mail_secret=secret,
+            mail_scan_seconds=_float(e, "MAIL_SCAN_SECONDS", 5.0, minimum=0.1),
+            demo_mail_port=_int(e, "DEMO_MAIL_PORT", 8025),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -16,6 +16,8 @@ from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
 from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
+from floorwalker.mail.outbox import Sender
+from floorwalker.mail.sink import Mailbox
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.rules.lookups import LookupStore
@@ -43,6 +45,9 @@ class Services:
     desk: Desk
     alerts: Alerts
     visitor_sockets: VisitorSockets
+    mail: Sender
+    # The demo's own SMTP mailbox (``/demo/mailbox``), when it runs one.
+    mailbox: Mailbox | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

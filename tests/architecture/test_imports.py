@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"auth"},
     {"engage", "live"},
     {"chat"},
-    {"measure"},
+    {"measure", "mail"},
     {"collect"},
     {"admin", "console", "widget"},
     {"demo"},

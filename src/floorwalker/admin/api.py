@@ -57,6 +57,8 @@ class SettingsIn(BaseModel):
     # null clears it: any value counts.
     conversion_min_value: float | None = Field(default=None, ge=0, lt=1e15)
     count_chats_without_visitor_message: bool | None = None
+    email_unread_replies: bool | None = None
+    email_unread_delay_seconds: float | None = Field(default=None, ge=10, le=7 * 86400)
 
 
 def _dump(value: Any) -> Any:

@@ -7,11 +7,13 @@ Pages are static; the demo site's write key is filled in when a page is served, 
 from __future__ import annotations
 
 import mimetypes
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from jinja2 import Environment
 
 from floorwalker.errors import not_found
 from floorwalker.rules import store
@@ -47,6 +49,35 @@ async def identity(request: Request, user: str = Query(max_length=100)) -> Any:
         raise not_found(f"Demo user {user!r}")
     return {"userId": user, "userHash": user_hash(site.identity_secret, user),
             "name": DEMO_USERS[user], "email": user}
+
+
+_MAILBOX = Environment(autoescape=True).from_string(
+    (Path(__file__).parent / "mailbox.html").read_text(encoding="utf-8"))
+
+
+def _mails(request: Request) -> tuple[int, list[dict[str, Any]]]:
+    svc = services(request)
+    if not svc.settings.demo or svc.mailbox is None:
+        raise not_found("The demo mailbox")
+    mails = [m.view() for m in reversed(svc.mailbox.caught)]
+    for m in mails:
+        m["when"] = datetime.fromtimestamp(m["received_at"], UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return svc.mailbox.port, mails
+
+
+@router.get("/demo/mailbox")
+async def mailbox(request: Request) -> Response:
+    """The e-mails the demo's own SMTP mailbox caught, newest first."""
+    port, mails = _mails(request)
+    return Response(_MAILBOX.render(port=port, mails=mails),
+                    media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.get("/demo/mailbox.json")
+async def mailbox_json(request: Request) -> Any:
+    """The same, as JSON."""
+    return {"emails": _mails(request)[1]}
 
 
 @router.get("/demo")

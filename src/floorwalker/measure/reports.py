@@ -749,12 +749,12 @@ async def agents(conn: AsyncConnection, workspace_id: str, p: Period,
     for r in rows:  # one row per agent, department or stratum: a few thousand at most
         if r.kind == "agent":
             doc = person(r.k)
-            doc.update(chats=int(r.v0), credited_chats=round(float(r.v1 or 0), 2))
+            doc["chats"], doc["credited_chats"] = int(r.v0), round(float(r.v1 or 0), 2)
             if r.v3:
                 doc["rating"] = {"average": round(float(r.v2), 2), "count": int(r.v3)}
         elif r.kind == "agent_sold":
             doc = person(r.k)
-            doc.update(converted=round(float(r.v0 or 0), 2), after_sales=int(r.v1 or 0))
+            doc["converted"], doc["after_sales"] = round(float(r.v0 or 0), 2), int(r.v1 or 0)
         elif r.kind == "department":
             rated = int(r.v2 or 0)
             departments[r.k] = {

@@ -285,6 +285,7 @@ conversations = Table(
     Index("ix_conversations_workspace_status", "workspace_id", "status"),
     Index("ix_conversations_workspace_started", "workspace_id", "started_at"),
     Index("ix_conversations_decision", "decision_id"),  # reports: chats a message started
+    Index("ix_conversations_updated", "updated_at"),  # mail: the unread-replies scan
 )
 
 # Every agent who answered in a conversation (not notes), with their first answer: the
@@ -404,4 +405,54 @@ conversions = Table(
                      name="uq_conversions_visitor_name_transaction"),
     Index("ix_conversions_visitor_ts", "visitor_id", "ts"),
     Index("ix_conversions_workspace_ts", "workspace_id", "ts"),
+)
+
+
+# E-mails to send (mail/outbox.py): claimed by a conditional UPDATE with a lease, retried
+# with backoff; ``message_id`` is fixed when queued, so a resend is the same e-mail.
+emails = Table(
+    "emails",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("kind", String(32), nullable=False),  # unread_replies | ...
+    Column("conversation_id", String(40), nullable=True),
+    Column("visitor_id", String(40), nullable=True),
+    Column("to_address", String(320), nullable=False),
+    Column("from_name", String(200), nullable=True),
+    Column("subject", String(300), nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text, nullable=True),
+    Column("message_id", String(255), nullable=False),
+    Column("in_reply_to", String(255), nullable=True),
+    Column("thread_refs", Text, nullable=True),
+    Column("reply_to", String(320), nullable=True),
+    Column("language", String(8), nullable=True),
+    # The conversation's last message seq this e-mail carries.
+    Column("through_seq", Integer, nullable=True),
+    Column("status", String(16), nullable=False),  # queued | sent | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("claimed_until", Float, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float, nullable=True),
+    UniqueConstraint("message_id", name="uq_emails_message_id"),
+    Index("ix_emails_status_next", "status", "next_attempt_at"),
+    Index("ix_emails_workspace_created", "workspace_id", "created_at"),
+    Index("ix_emails_conversation", "conversation_id"),
+)
+
+# Per conversation: the messages up to ``through_seq`` were dealt with by e-mail (sent, or
+# ``outcome`` says why not), and the thread's Message-IDs for the next e-mail's headers.
+mail_threads = Table(
+    "mail_threads",
+    metadata,
+    Column("conversation_id", String(40), primary_key=True),
+    Column("workspace_id", String(40), nullable=False),
+    Column("through_seq", Integer, nullable=False),
+    Column("outcome", String(32), nullable=False),  # sent | no_address | off
+    Column("last_message_id", String(255), nullable=True),
+    Column("thread_refs", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
 )

@@ -40,6 +40,10 @@ class WorkspaceSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     conversion_min_value: float | None = None
     # Reports: a chat counts for sales only once the visitor wrote in it, unless this is on.
     count_chats_without_visitor_message: bool = False
+    # E-mail: agent replies a visitor left unread go to them by e-mail after this delay
+    # (docs/email.md).
+    email_unread_replies: bool = True
+    email_unread_delay_seconds: float = 120.0
 
 
 class Workspace(msgspec.Struct, kw_only=True):

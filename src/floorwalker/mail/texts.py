@@ -1,0 +1,119 @@
+"""What the e-mails say, in the widget's five languages (keyed: one catalogue per
+language, the same keys in each; a test checks they match), and the HTML and plain-text
+bodies built from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from jinja2 import Environment, FileSystemLoader
+
+from floorwalker.texts.i18n import SUPPORTED_UI_LANGUAGES
+
+# Russian strings hold Cyrillic letters that look Latin: meant.
+CATALOGUES: dict[str, dict[str, str]] = {
+    "en": {
+        "subject": "New reply from {agent} ({workspace})",
+        "greeting_named": "Hello {name},",
+        "greeting": "Hello,",
+        "intro": "{agent} answered you in the chat while you were away:",
+        "reply_hint": "Reply to this e-mail to answer: your reply reaches {agent} in the "
+                      "same conversation.",
+        "chat_hint": "To answer, go back to the chat:",
+        "chat_hint_no_link": "To answer, open the chat on our website.",
+        "footer": "You received this e-mail because you chatted with {workspace}.",
+        "our_team": "Our team",
+    },
+    "fr": {
+        "subject": "Nouvelle réponse de {agent} ({workspace})",
+        "greeting_named": "Bonjour {name},",
+        "greeting": "Bonjour,",
+        "intro": "{agent} vous a répondu dans le chat pendant votre absence :",
+        "reply_hint": "Répondez à cet e-mail : votre réponse parviendra à {agent} dans la "
+                      "même conversation.",
+        "chat_hint": "Pour répondre, revenez au chat :",
+        "chat_hint_no_link": "Pour répondre, ouvrez le chat sur notre site.",
+        "footer": "Vous recevez cet e-mail parce que vous avez discuté avec {workspace}.",
+        "our_team": "Notre équipe",
+    },
+    "de": {
+        "subject": "Neue Antwort von {agent} ({workspace})",
+        "greeting_named": "Hallo {name},",
+        "greeting": "Hallo,",
+        "intro": "{agent} hat Ihnen im Chat geantwortet, während Sie weg waren:",
+        "reply_hint": "Antworten Sie einfach auf diese E-Mail: Ihre Antwort erreicht "
+                      "{agent} im selben Gespräch.",
+        "chat_hint": "Zum Antworten kehren Sie in den Chat zurück:",
+        "chat_hint_no_link": "Zum Antworten öffnen Sie den Chat auf unserer Website.",
+        "footer": "Sie erhalten diese E-Mail, weil Sie mit {workspace} gechattet haben.",
+        "our_team": "Unser Team",
+    },
+    "ru": {
+        "subject": "Новый ответ от {agent} ({workspace})",
+        "greeting_named": "Здравствуйте, {name}!",
+        "greeting": "Здравствуйте!",
+        "intro": "{agent} ответил(а) вам в чате, пока вас не было:",
+        "reply_hint": "Ответьте на это письмо: ваш ответ получит {agent} в том же "
+                      "разговоре.",
+        "chat_hint": "Чтобы ответить, вернитесь в чат:",
+        "chat_hint_no_link": "Чтобы ответить, откройте чат на нашем сайте.",
+        "footer": "Вы получили это письмо, потому что общались в чате с {workspace}.",
+        "our_team": "Наша команда",
+    },
+    "nl": {
+        "subject": "Nieuw antwoord van {agent} ({workspace})",
+        "greeting_named": "Hallo {name},",
+        "greeting": "Hallo,",
+        "intro": "{agent} heeft je in de chat geantwoord terwijl je weg was:",
+        "reply_hint": "Beantwoord deze e-mail: je antwoord komt bij {agent} in hetzelfde "
+                      "gesprek.",
+        "chat_hint": "Ga terug naar de chat om te antwoorden:",
+        "chat_hint_no_link": "Open de chat op onze website om te antwoorden.",
+        "footer": "Je ontvangt deze e-mail omdat je met {workspace} hebt gechat.",
+        "our_team": "Ons team",
+    },
+}
+assert set(CATALOGUES) == set(SUPPORTED_UI_LANGUAGES)
+
+_env = Environment(autoescape=True, keep_trailing_newline=True,
+                   loader=FileSystemLoader(Path(__file__).parent / "templates"))
+_HTML = _env.get_template("unread_replies.html")
+
+
+def language_for(preferred: str | None) -> str:
+    """The e-mail's language: the visitor's when we write it, else English."""
+    base = (preferred or "").lower().replace("_", "-").split("-", 1)[0]
+    return base if base in CATALOGUES else "en"
+
+
+def unread_replies(lang: str, *, workspace: str, agent: str | None, visitor_name: str | None,
+                   messages: list[dict[str, Any]], link: str | None,
+                   can_reply: bool) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of the e-mail carrying agent replies left unread.
+    ``messages``: dicts with ``name``, ``text`` and ``created_at``."""
+    t = CATALOGUES[lang]
+    who = agent or t["our_team"]
+    shown = [{"name": m.get("name") or t["our_team"], "text": m["text"],
+              "when": format_datetime(datetime.fromtimestamp(m["created_at"], UTC),
+                                      "short", tzinfo=UTC, locale=lang) + " UTC"}
+             for m in messages]
+    greeting = t["greeting_named"].format(name=visitor_name) if visitor_name else t["greeting"]
+    intro = t["intro"].format(agent=who)
+    if can_reply:
+        hint, link = t["reply_hint"].format(agent=who), None
+    elif link:
+        hint = t["chat_hint"]
+    else:
+        hint = t["chat_hint_no_link"]
+    footer = t["footer"].format(workspace=workspace)
+    subject = t["subject"].format(agent=who, workspace=workspace)
+    lines = [greeting, "", intro, ""]
+    for m in shown:
+        lines += [f"{m['name']} · {m['when']}", *m["text"].splitlines(), ""]
+    lines += [hint + (f" {link}" if link else ""), "", "-- ", footer, ""]
+    html = _HTML.render(lang=lang, subject=subject, workspace=workspace, greeting=greeting,
+                        intro=intro, messages=shown, hint=hint, link=link, footer=footer)
+    return subject, "\n".join(lines), html
