@@ -102,7 +102,8 @@ async def get_workspace(request: Request,
 @router.patch("/workspace/settings", summary="Change workspace settings")
 async def patch_settings(body: SettingsIn, request: Request,
                          who: Annotated[Caller, Depends(admin_principal)]) -> Any:
-    """Sensitive attribute names and event retention."""
+    """Sensitive attribute names, event retention, message caps, report goals and
+    windows, and e-mail of unread replies."""
     assert who.workspace_id
     svc = services(request)
     workspace_id = who.workspace_id
@@ -112,7 +113,8 @@ async def patch_settings(body: SettingsIn, request: Request,
             settings.sensitive_attributes = sorted(set(body.sensitive_attributes))
         for name in ("retention_days", "max_proactive_per_session", "min_gap_seconds",
                      "invitation_ttl_seconds", "attribution_window_hours",
-                     "conversion_event", "count_chats_without_visitor_message"):
+                     "conversion_event", "count_chats_without_visitor_message",
+                     "email_unread_replies", "email_unread_delay_seconds"):
             value = getattr(body, name)
             if value is not None:
                 setattr(settings, name, value.strip() if isinstance(value, str) else value)

@@ -115,11 +115,11 @@ def compose(row: RowMapping | dict[str, Any], mail_from: str) -> EmailMessage:
         msg["Reply-To"] = row["reply_to"]
     # Sent by software, not typed: out-of-office replies must not answer it (RFC 3834).
     msg["Auto-Submitted"] = "auto-generated"
-    if row["language"]:
-        msg["Content-Language"] = row["language"]
     msg.set_content(row["body_text"])
     if row["body_html"]:
         msg.add_alternative(row["body_html"], subtype="html")
+    if row["language"]:  # after the bodies: setting them drops Content-* headers
+        msg["Content-Language"] = row["language"]
     return msg
 
 

@@ -29,7 +29,7 @@ class Caught:
     def part(self, subtype: str) -> str | None:
         """The ``text/<subtype>`` body, decoded."""
         body = self.message.get_body(preferencelist=(subtype,))
-        return None if body is None else str(body.get_content())
+        return None if body is None else str(body.get_content()).replace("\r\n", "\n")
 
     def view(self) -> dict[str, Any]:
         m = self.message
