@@ -128,7 +128,7 @@ async def test_a_refusal_fails_it_for_good_and_a_busy_server_later(engine: objec
     await queue(engine, draft(2), now=now)
     box.refuse = 450
     assert await sender.tick(now) == 0
-    later = [r for r in await rows(engine) if r["to_address"] == "ann2@example.com"][0]
+    later = next(r for r in await rows(engine) if r["to_address"] == "ann2@example.com")
     assert later["status"] == "queued" and later["next_attempt_at"] > now
     box.refuse = None
     assert await sender.tick(now + outbox.BACKOFF[0]) == 1
