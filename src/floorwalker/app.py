@@ -42,6 +42,7 @@ from floorwalker.engage.webhooks import Webhooks
 from floorwalker.errors import ApiError
 from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
+from floorwalker.mail import api as mail_api
 from floorwalker.mail.outbox import Sender
 from floorwalker.mail.sink import Mailbox
 from floorwalker.mail.smtp import Relay
@@ -276,6 +277,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_routes.router)
     app.include_router(console_api.router)
     app.include_router(reports_api.router)
+    app.include_router(mail_api.router)
     app.include_router(chat_api.router)
     app.include_router(chat_canned.router)
     app.include_router(rules_preview.router)

@@ -43,6 +43,9 @@ app.add_typer(playbook_app, name="playbook")
 report_app = typer.Typer(help="Reports: what messages and chats did for sales.",
                          no_args_is_help=True)
 app.add_typer(report_app, name="report")
+mail_app = typer.Typer(help="E-mail: the outbox and the relay (docs/email.md).",
+                       no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 
 console = Console(stderr=True)
 out = Console()
@@ -593,5 +596,63 @@ def main() -> None:
         sys.exit(130)
 
 
+@mail_app.command("list")
+def mail_list(workspace: Annotated[str, typer.Option(help="Workspace slug")],
+              status: Annotated[str | None, typer.Option(
+                  help="queued | sent | failed")] = None,
+              limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
+    """A workspace's e-mails, newest first: to whom, what, and whether they went out."""
+    from datetime import UTC, datetime
+
+    from floorwalker.mail import outbox
+
+    if status not in (None, "queued", "sent", "failed"):
+        console.print("[red]invalid_status:[/red] --status is queued, sent or failed")
+        raise typer.Exit(1)
+
+    async def run(conn: AsyncConnection) -> list[dict[str, Any]]:
+        return await outbox.listing(conn, await _workspace_id(conn, workspace),
+                                    status=status, limit=limit)
+
+    table = Table("queued at (UTC)", "to", "subject", "status", "attempts", "last error")
+    for e in _with_db(run):
+        when = datetime.fromtimestamp(e["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(when, e["to_address"], e["subject"], e["status"], str(e["attempts"]),
+                      e["last_error"] or "")
+    out.print(table)
+
+
+@mail_app.command("test")
+def mail_test(to: Annotated[str, typer.Option(help="Where to send the test e-mail")]) -> None:
+    """Send one e-mail through FLOORWALKER_SMTP_URL now, to check the relay's settings."""
+    import time
+
+    from floorwalker.mail import outbox
+    from floorwalker.mail.smtp import PermanentFailure, Relay, TemporaryFailure
+
+    settings = _settings()
+    if not settings.smtp_url:
+        console.print("[red]no_relay:[/red] set FLOORWALKER_SMTP_URL (docs/email.md)")
+        raise typer.Exit(2)
+    if not outbox.valid_address(to):
+        console.print(f"[red]invalid_address:[/red] {to!r} is not an address we can send to")
+        raise typer.Exit(1)
+    now = time.time()
+    row = {"from_name": "Floorwalker", "to_address": to, "subject": "Floorwalker test e-mail",
+           "created_at": now, "message_id": f"<test.{int(now * 1000)}@"
+           f"{settings.mail_from.rsplit('@', 1)[1]}>", "in_reply_to": None,
+           "thread_refs": None, "reply_to": None, "language": "en", "body_html": None,
+           "body_text": "This e-mail shows that Floorwalker can send through "
+                        f"{settings.smtp_url.split('@')[-1].split('?')[0]}.\n"}
+    try:
+        asyncio.run(Relay.from_url(settings.smtp_url).send(
+            outbox.compose(row, settings.mail_from)))
+    except (PermanentFailure, TemporaryFailure) as exc:
+        console.print(f"[red]not sent:[/red] {exc}")
+        raise typer.Exit(1) from None
+    out.print(f"sent to {to} as {settings.mail_from} ({row['message_id']})")
+
+
 if __name__ == "__main__":
     main()
+

@@ -104,6 +104,9 @@ async def prepare(settings: Settings, *, traffic: bool = True) -> dict[str, str 
                 ws = await service.create_workspace(conn, DEMO_SLUG, "Demo workspace")
                 site = await service.create_site(conn, ws.id, "Demo shop", "127.0.0.1")
                 token = await service.create_token(conn, ws.id, "demo")
+                # Unread answers reach the demo's mailbox after half a minute, not two.
+                ws.settings.email_unread_delay_seconds = 30.0
+                await service.save_settings(conn, ws.id, ws.settings)
                 await io.apply(conn, ws.id, io.load_playbook("ecommerce"))
                 for agent in DEMO_AGENTS:
                     agent_ids[agent.email.split("@")[0]] = await store.save_def(

@@ -19,7 +19,6 @@ import contextlib
 import re
 import secrets
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -248,9 +247,25 @@ class Sender:
             self._wake.clear()
 
 
-async def thread_of(conn: AsyncConnection, conversation_id: str) -> Sequence[RowMapping]:
-    """The e-mails of a conversation, oldest first (the console's and the tests' view)."""
+LISTED = ("id", "kind", "conversation_id", "visitor_id", "to_address", "subject",
+          "message_id", "in_reply_to", "status", "attempts", "next_attempt_at", "last_error",
+          "created_at", "sent_at")
+
+
+async def listing(conn: AsyncConnection, workspace_id: str, *, status: str | None = None,
+                  conversation_id: str | None = None, before: float | None = None,
+                  limit: int = 50) -> list[dict[str, Any]]:
+    """A workspace's e-mails, newest first, without their bodies (``GET /api/emails``,
+    ``floorwalker mail list``)."""
     e = emails.c
-    return (await conn.execute(select(emails).where(e.conversation_id == conversation_id)
-                               .order_by(e.created_at, e.id))).mappings().all()
+    where = [e.workspace_id == workspace_id]
+    if status is not None:
+        where.append(e.status == status)
+    if conversation_id is not None:
+        where.append(e.conversation_id == conversation_id)
+    if before is not None:
+        where.append(e.created_at < before)
+    found = await conn.execute(select(*(e[name] for name in LISTED)).where(*where)
+                               .order_by(e.created_at.desc(), e.id.desc()).limit(limit))
+    return [dict(r) for r in found.mappings()]
 
