@@ -543,3 +543,53 @@ def test_a_value_that_can_never_match_is_flagged_but_may_be_saved(
         expect(page.locator(f"[data-test=segments] tr[data-key=dutch_{width}]")).to_be_visible()
     finally:
         context.close()
+
+
+def test_unread_replies_are_switched_off_and_their_delay_saved(site: Live,
+                                                              browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = admin_page(context, site, "settings")
+        form = page.locator("[data-test=settings-form]")
+        unread = form.locator("[data-test=email-unread]")
+        delay = form.locator("[data-test=email-unread-delay]")
+        # The demo workspace sends unread answers after 30 s (floorwalker.demo).
+        expect(unread).to_be_checked()
+        expect(delay).to_have_value("30")
+        expect(form.get_by_label("E-mail agent replies a visitor left unread")).to_be_visible()
+        expect(form.get_by_label("after (seconds)")).to_have_attribute("min", "10")
+        expect(unread).to_have_accessible_description(re.compile("pre-chat form"))
+        unread.scroll_into_view_if_needed()
+        shot(page, "settings-email-1280")
+        # Below the least delay: the server's problem shows next to the field.
+        delay.fill("5")
+        form.locator("[data-test=save]").click()
+        expect(form.locator("[data-problem-for='$.email_unread_delay_seconds']")).not_to_be_empty()
+        assert get(site, "/api/workspace").json()["settings"]["email_unread_delay_seconds"] == 30
+        unread.uncheck()
+        delay.fill("600")
+        form.locator("[data-test=save]").click()
+        expect(form).to_contain_text("Settings saved.")
+        doc = get(site, "/api/workspace").json()["settings"]
+        assert doc["email_unread_replies"] is False
+        assert doc["email_unread_delay_seconds"] == 600
+        page.reload()
+        form = page.locator("[data-test=settings-form]")
+        expect(form.locator("[data-test=email-unread-delay]")).to_have_value("600")
+        expect(form.locator("[data-test=email-unread]")).not_to_be_checked()
+        # On a phone: the same fields, nothing wider than the screen.
+        page.set_viewport_size({"width": 360, "height": 740})
+        form.locator("[data-test=email-unread]").scroll_into_view_if_needed()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.evaluate(UNLABELLED) == []
+        shot(page, "settings-email-360")
+        # Switched on again from the phone.
+        form.locator("[data-test=email-unread]").check()
+        form.locator("[data-test=save]").click()
+        expect(form).to_contain_text("Settings saved.")
+        # Back at its default, which the workspace's settings leave out.
+        assert get(site, "/api/workspace").json()["settings"].get("email_unread_replies",
+                                                                  True) is True
+        expect(form.locator("[data-test=email-unread-delay]")).to_have_value("600")
+    finally:
+        context.close()

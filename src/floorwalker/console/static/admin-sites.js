@@ -107,8 +107,11 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
       goal: input(s.conversion_event ?? 'purchase', { required: true, maxlength: 255, 'data-test': 'conversion-event' }),
       least: input(s.conversion_min_value ?? '', { type: 'number', min: 0, step: 'any', 'data-test': 'conversion-min' }),
       silent: h('input', { type: 'checkbox', 'data-test': 'silent-chats' }),
+      emailUnread: h('input', { type: 'checkbox', 'aria-describedby': 'email-unread-hint', 'data-test': 'email-unread' }),
+      emailDelay: input(s.email_unread_delay_seconds ?? 120, { type: 'number', min: 10, max: 604800, step: 'any', 'data-test': 'email-unread-delay' }),
     };
     f.silent.checked = !!s.count_chats_without_visitor_message;
+    f.emailUnread.checked = s.email_unread_replies ?? true;
     const save = h('button', { type: 'submit', class: 'primary', 'data-test': 'save' }, 'Save settings');
     form.el.append(h('p', {}, 'Workspace ', h('strong', {}, ws.name), ' (', h('code', {}, ws.slug), ')'),
       h('div', { class: 'grid' },
@@ -124,6 +127,10 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
         form.field('Reports: its least value (empty: any)', f.least, '$.conversion_min_value')),
       h('label', { class: 'inline' }, f.silent,
         ' Reports: count chats where the visitor never wrote (invitations an agent opened, unanswered by the visitor)'),
+      h('div', {},
+        h('label', { class: 'inline' }, f.emailUnread, ' E-mail agent replies a visitor left unread'),
+        h('p', { class: 'hint', id: 'email-unread-hint' }, 'To the address of the pre-chat form or of a verified identity.'),
+        h('div', { class: 'grid' }, form.field('after (seconds)', f.emailDelay, '$.email_unread_delay_seconds'))),
       form.status, h('div', { class: 'row' }, save));
     form.el.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -137,6 +144,8 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
           conversion_event: f.goal.value.trim() || null,
           conversion_min_value: numberOrNull(f.least.value),
           count_chats_without_visitor_message: f.silent.checked,
+          email_unread_replies: f.emailUnread.checked,
+          email_unread_delay_seconds: numberOrNull(f.emailDelay.value),
         });
         form.ok('Settings saved.');
         toast('Settings saved.');
