@@ -43,6 +43,7 @@ from floorwalker.errors import ApiError
 from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
 from floorwalker.mail import api as mail_api
+from floorwalker.mail.inbound import Inbound
 from floorwalker.mail.outbox import Sender
 from floorwalker.mail.sink import Mailbox
 from floorwalker.mail.smtp import Relay
@@ -203,6 +204,24 @@ async def _demo_mailbox(port: int) -> Mailbox:
     return box
 
 
+async def _inbound(svc: Services, settings: Settings) -> Inbound:
+    """The SMTP server for replies by e-mail: on its port, or in the demo on the port
+    after the mailbox's (any free one when that is taken)."""
+    assert settings.mail_inbound_domain
+    assert settings.mail_secret
+    inbound = Inbound(svc, domain=settings.mail_inbound_domain, secret=settings.mail_secret,
+                      max_bytes=settings.mail_inbound_max_bytes)
+    port = settings.mail_inbound_port or (settings.demo_mail_port + 1
+                                          if settings.demo_mail_port else 0)
+    try:
+        await inbound.start(settings.mail_inbound_host, port)
+    except OSError:
+        if settings.mail_inbound_port:
+            raise
+        await inbound.start(settings.mail_inbound_host, 0)
+    return inbound
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The Floorwalker ASGI application."""
     settings = settings or Settings.from_env()
@@ -246,9 +265,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.unread_replies = unread
         if settings.timers_enabled:
             unread.start()
+        if settings.mail_inbound_domain and settings.mail_secret and (
+                settings.mail_inbound_port or settings.demo):
+            svc.inbound = await _inbound(svc, settings)
         try:
             yield
         finally:
+            if svc.inbound is not None:
+                await svc.inbound.stop()
             await unread.stop()
             await svc.mail.stop()
             if svc.mailbox is not None:

@@ -148,11 +148,12 @@ def _run_server(settings: Settings, banner: Callable[[], None] | None = None) ->
 def demo(host: Annotated[str, typer.Option()] = "127.0.0.1",
          port: Annotated[int, typer.Option()] = 8000) -> None:
     """Migrate the embedded database, create a demo workspace and site, and serve."""
-    from floorwalker.demo import DEMO_PASSWORD, prepare
+    from floorwalker.demo import DEMO_PASSWORD, prepare, with_demo_mail
     settings = _settings().with_overrides(host=host, port=port, log_json=False, demo=True)
     from floorwalker.store.migrate import upgrade
     upgrade(settings.database_url)
     info = asyncio.run(prepare(settings))
+    settings = with_demo_mail(settings, info)
 
     def banner() -> None:
         base = f"http://{host}:{port}"

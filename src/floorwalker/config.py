@@ -127,6 +127,9 @@ class Settings:
     mail_inbound_domain: str | None = None
     mail_secret: str | None = None
     mail_scan_seconds: float = 5.0
+    mail_inbound_host: str = "127.0.0.1"
+    mail_inbound_port: int = 0
+    mail_inbound_max_bytes: int = 10 * 1024 * 1024
     demo_mail_port: int = 8025
 
     @classmethod
@@ -195,6 +198,10 @@ class Settings:
             mail_inbound_domain=inbound,
             mail_secret=secret,
             mail_scan_seconds=_float(e, "MAIL_SCAN_SECONDS", 5.0, minimum=0.1),
+            mail_inbound_host=_str(e, "MAIL_INBOUND_HOST", "127.0.0.1"),
+            mail_inbound_port=_int(e, "MAIL_INBOUND_PORT", 0),
+            mail_inbound_max_bytes=_int(e, "MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024,
+                                        minimum=64 * 1024),
             demo_mail_port=_int(e, "DEMO_MAIL_PORT", 8025),
         )
 

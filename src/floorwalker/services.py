@@ -16,6 +16,7 @@ from floorwalker.collect.pipeline import Pipeline
 from floorwalker.config import Settings
 from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
+from floorwalker.mail.inbound import Inbound
 from floorwalker.mail.outbox import Sender
 from floorwalker.mail.sink import Mailbox
 from floorwalker.ops.metrics import Metrics
@@ -48,6 +49,8 @@ class Services:
     mail: Sender
     # The demo's own SMTP mailbox (``/demo/mailbox``), when it runs one.
     mailbox: Mailbox | None = None
+    # The SMTP server reading replies by e-mail, when one runs.
+    inbound: Inbound | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

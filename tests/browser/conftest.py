@@ -34,7 +34,7 @@ from playwright.sync_api import (
 
 from floorwalker.app import create_app
 from floorwalker.config import Settings
-from floorwalker.demo import DEMO_PASSWORD, prepare
+from floorwalker.demo import DEMO_PASSWORD, prepare, with_demo_mail
 from floorwalker.store.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
@@ -96,6 +96,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         pool.submit(upgrade, url).result()
         # Without the generated month: the tests count what they do themselves.
         info = pool.submit(asyncio.run, prepare(settings, traffic=False)).result()
+    settings = with_demo_mail(settings, info)  # as `floorwalker demo`: replies come back
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                                            log_config=None, access_log=False,
                                            ws="websockets-sansio", log_level="warning"))

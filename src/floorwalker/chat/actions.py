@@ -56,13 +56,16 @@ class ChatParts(Protocol):
 
 async def post_message(svc: ChatParts, viewer: service.Viewer, frame: p.SendMessage, *,
                        agent_id: str | None = None, new_per_hour: int = 0,
-                       answer: Answer | None = None) -> service.Posted:
+                       answer: Answer | None = None,
+                       channel: str | None = None) -> service.Posted:
     """Store a message (starting, reopening or joining a conversation as it implies);
-    once committed, ``answer`` runs, then the frames go out."""
+    once committed, ``answer`` runs, then the frames go out. ``channel``: how it came
+    when not through the chat (``"email"``)."""
     desk = svc.desk
     async with atomic(svc.engine) as tx:
         joined = await desk.before_post(tx.conn, viewer, frame, agent_id)
-        posted = await service.post_message(tx.conn, viewer, frame, new_per_hour=new_per_hour)
+        posted = await service.post_message(tx.conn, viewer, frame, new_per_hour=new_per_hour,
+                                            channel=channel)
         routed = await desk.after_post(tx.conn, viewer, posted)
         if answer is not None:
             tx.on_commit(partial(answer, posted))

@@ -79,6 +79,9 @@ def message_view(row: Any) -> dict[str, Any]:
     notice = getattr(row, "notice", None)
     if notice:
         view["notice"] = msgspec.json.decode(notice)
+    channel = getattr(row, "channel", None)
+    if channel:
+        view["channel"] = channel
     return view
 
 
@@ -187,13 +190,14 @@ async def _insert_message(conn: AsyncConnection, conv_id: str, workspace_id: str
                           text: str, now: float, *, client_id: str | None = None,
                           name: str | None = None, author_id: str | None = None,
                           internal: bool = False,
-                          notice: dict[str, Any] | None = None) -> dict[str, Any]:
+                          notice: dict[str, Any] | None = None,
+                          channel: str | None = None) -> dict[str, Any]:
     seq = await _next_seq(conn, conv_id, now)
     row = {"id": "m_" + secrets.token_hex(10), "conversation_id": conv_id,
            "workspace_id": workspace_id, "seq": seq, "author": author,
            "author_id": author_id, "name": name, "text": text, "internal": internal,
            "client_id": client_id, "created_at": now,
-           "notice": ENCODE.encode(notice).decode() if notice else None}
+           "notice": ENCODE.encode(notice).decode() if notice else None, "channel": channel}
     await conn.execute(messages.insert().values(**row))
     return row
 
@@ -364,7 +368,7 @@ async def starts_conversation(conn: AsyncConnection, viewer: Viewer, frame: p.Se
 
 
 async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessage,
-                       *, new_per_hour: int = 0) -> Posted:
+                       *, new_per_hour: int = 0, channel: str | None = None) -> Posted:
     """Store a message (starting a conversation if needed); the caller commits, then
     sends ``ack`` and publishes ``frames``. A repeated ``client_id`` changes nothing.
 
@@ -406,7 +410,8 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
     author = "agent" if viewer.kind == "agent" else "visitor"
     row = await _insert_message(conn, conv_id, viewer.workspace_id, author, text, now,
                                 client_id=key, name=viewer.name, author_id=viewer.author_id,
-                                internal=frame.internal and viewer.kind == "agent")
+                                internal=frame.internal and viewer.kind == "agent",
+                                channel=channel)
     rows.append(row)
     conv_now = (await conn.execute(select(conversations).where(
         conversations.c.id == conv_id))).first()
@@ -445,6 +450,7 @@ class _RowView(msgspec.Struct, kw_only=True):
     client_id: str | None
     created_at: float
     notice: str | None = None
+    channel: str | None = None
 
 
 async def replay(conn: AsyncConnection, viewer: Viewer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -119,3 +120,15 @@ async def prepare(settings: Settings, *, traffic: bool = True) -> dict[str, str 
         await engine.dispose()
     return {"workspace": ws.slug, "write_key": site.write_key, "server_key": site.server_key,
             "identity_secret": site.identity_secret, "token": token}
+
+
+def with_demo_mail(settings: Settings, info: dict[str, str | None]) -> Settings:
+    """The demo's e-mail: unless a relay is configured, its own mailbox takes the e-mails
+    and replies to them come back by SMTP to ``reply.demo.localhost``, their addresses
+    signed with a key that lasts as long as the demo database (``info``: what
+    :func:`prepare` returned)."""
+    if settings.smtp_url or settings.mail_inbound_domain:
+        return settings
+    secret = hashlib.sha256(f"mail:{info['identity_secret']}".encode()).hexdigest()
+    return settings.with_overrides(mail_inbound_domain="reply.demo.localhost",
+                                   mail_secret=secret)

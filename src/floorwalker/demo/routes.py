@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import mimetypes
 from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
+import aiosmtplib
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment
 
-from floorwalker.errors import not_found
+from floorwalker.errors import ApiError, not_found
 from floorwalker.rules import store
 from floorwalker.rules.model import Agent
 from floorwalker.services import services
@@ -69,9 +73,46 @@ def _mails(request: Request) -> tuple[int, list[dict[str, Any]]]:
 async def mailbox(request: Request) -> Response:
     """The e-mails the demo's own SMTP mailbox caught, newest first."""
     port, mails = _mails(request)
-    return Response(_MAILBOX.render(port=port, mails=mails),
+    page = _MAILBOX.render(port=port, mails=mails, can_reply=services(request).inbound is not None,
+                           replied=request.query_params.get("replied") == "1")
+    return Response(page,
                     media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store"})
+
+
+@router.post("/demo/mailbox/reply")
+async def mailbox_reply(request: Request) -> Response:
+    """Answer a caught e-mail as its recipient would from their mail client: a reply with
+    the original quoted below, sent by SMTP to the server's own inbound address."""
+    svc = services(request)
+    body = await request.body()
+    if len(body) > 64 * 1024:
+        raise ApiError(413, "payload_too_large", "A demo reply is at most 64 KB.")
+    fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    _port, mails = _mails(request)
+    original = next((m for m in mails if m["message_id"] == fields.get("message_id")), None)
+    text = fields.get("text", "").strip()
+    if original is None or not original["reply_to"] or not text:
+        raise ApiError(422, "invalid_reply", "Name a caught e-mail with a Reply-To, and "
+                       "write something.")
+    if svc.inbound is None:
+        raise not_found("The demo's inbound e-mail")
+    reply = EmailMessage()
+    reply["From"] = original["to"]
+    reply["To"] = original["reply_to"]
+    reply["Subject"] = "Re: " + original["subject"]
+    reply["Message-ID"] = make_msgid(domain="visitor.demo.localhost")
+    reply["In-Reply-To"] = original["message_id"]
+    reply["References"] = original["message_id"]
+    quoted = "\n".join("> " + line for line in (original["text"] or "").splitlines())
+    reply.set_content(f"{text}\n\nOn {original['when']}, {original['from']} wrote:\n"
+                      f"{quoted}\n")
+    try:
+        await aiosmtplib.send(reply, hostname="127.0.0.1", port=svc.inbound.port,
+                              start_tls=False, timeout=10)
+    except aiosmtplib.SMTPException as exc:
+        raise ApiError(422, "reply_refused", f"The inbound server refused it: {exc}") from exc
+    return RedirectResponse("/demo/mailbox?replied=1", status_code=303)
 
 
 @router.get("/demo/mailbox.json")

@@ -1,32 +1,58 @@
-"""Reply addresses: ``reply+<conversation id>.<signature>@<inbound domain>``. The
-signature (HMAC-SHA256 with ``FLOORWALKER_MAIL_SECRET``) lets an inbound reply name its
-conversation without anyone being able to forge another's."""
+"""Reply addresses: ``reply+<conversation id>.<day>.<signature>@<inbound domain>``.
+
+``day`` is the day the e-mail went out (days since 1970, base 36); the signature
+(HMAC-SHA256 with ``FLOORWALKER_MAIL_SECRET`` over both) lets an inbound reply name its
+conversation without anyone being able to forge another's, and a reply to an e-mail
+older than :data:`MAX_AGE_DAYS` is refused."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import time
+
+MAX_AGE_DAYS = 120
+DAY = 86_400
 
 
-def _sign(secret: str, conversation_id: str) -> str:
-    digest = hmac.new(secret.encode(), conversation_id.encode(), hashlib.sha256).digest()
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def _sign(secret: str, conversation_id: str, day: str) -> str:
+    digest = hmac.new(secret.encode(), f"{conversation_id}.{day}".encode(),
+                      hashlib.sha256).digest()
     return base64.b32encode(digest[:15]).decode().lower()
 
 
-def reply_token(secret: str, conversation_id: str) -> str:
-    """The signed token for a conversation's reply address."""
-    return f"{conversation_id}.{_sign(secret, conversation_id)}"
+def reply_token(secret: str, conversation_id: str, now: float | None = None) -> str:
+    """The signed token for a conversation's reply address, issued at ``now``."""
+    day = _base36(int((time.time() if now is None else now) // DAY))
+    return f"{conversation_id}.{day}.{_sign(secret, conversation_id, day)}"
 
 
-def reply_address(secret: str, domain: str, conversation_id: str) -> str:
-    return f"reply+{reply_token(secret, conversation_id)}@{domain}"
+def reply_address(secret: str, domain: str, conversation_id: str,
+                  now: float | None = None) -> str:
+    return f"reply+{reply_token(secret, conversation_id, now)}@{domain}"
 
 
-def conversation_of(secret: str, token: str) -> str | None:
-    """The conversation a token names, or None when it is not one we signed."""
-    conversation_id, _, signature = token.rpartition(".")
-    if not conversation_id or not hmac.compare_digest(
-            signature.lower().encode(), _sign(secret, conversation_id).encode()):
+def conversation_of(secret: str, token: str, now: float | None = None) -> str | None:
+    """The conversation a token names, or None when we did not sign it or it expired."""
+    conversation_id, _, rest = token.lower().partition(".")
+    day, _, signature = rest.partition(".")
+    if not conversation_id or not day or not signature or not day.isalnum():
+        return None
+    if not hmac.compare_digest(signature.encode(),
+                               _sign(secret, conversation_id, day).encode()):
+        return None
+    age = int((time.time() if now is None else now) // DAY) - int(day, 36)
+    if age > MAX_AGE_DAYS or age < -1:
         return None
     return conversation_id

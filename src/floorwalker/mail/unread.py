@@ -192,7 +192,7 @@ class UnreadReplies:
                 from_name=f"{agent or texts.CATALOGUES[lang]['our_team']} ({ws.name})",
                 language=lang, conversation_id=cand.id, visitor_id=cand.visitor_id,
                 in_reply_to=cand.last_message_id, thread_refs=" ".join(refs) or None,
-                reply_to=reply_address(self.secret, self.inbound_domain, cand.id)
+                reply_to=reply_address(self.secret, self.inbound_domain, cand.id, now)
                 if can_reply and self.secret and self.inbound_domain else None,
                 through_seq=cand.last_seq), now=now, mail_from=self.mail_from)
             refs = [*refs, message_id][-MAX_REFERENCES:]

@@ -317,6 +317,8 @@ messages = Table(
     # A system line's meaning ({"kind": "joined", "name": ...}, JSON) for the widget to word
     # in the visitor's language; ``text`` is the English for agents and transcripts.
     Column("notice", Text, nullable=True),
+    # How it came: None for the chat, "email" for a reply by e-mail (migration 0014).
+    Column("channel", String(16), nullable=True),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
     # Dedupe of resent messages: per conversation, so visitors never collide.
     UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client"),

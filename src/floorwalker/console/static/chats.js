@@ -306,8 +306,10 @@ class ChatsPage {
     return h('li', {
       class: 'msg msg-' + kind, 'data-test': 'message', 'data-author': m.author,
       'data-internal': m.internal ? 'true' : null, 'data-state': this.stateOf(m), 'data-id': m.id || m.client_id,
+      'data-channel': m.channel || 'chat',
     },
-    h('span', { class: 'msg-who' }, m.internal ? 'Internal note · ' : '', m.name || AUTHOR[m.author] || m.author),
+    h('span', { class: 'msg-who' }, m.internal ? 'Internal note · ' : '', m.name || AUTHOR[m.author] || m.author,
+      m.channel === 'email' ? h('span', { class: 'msg-channel', 'data-test': 'msg-channel', title: 'Came as a reply by e-mail' }, 'e-mail') : null),
     h('span', { class: 'msg-text' }, m.text),
     h('span', { class: 'msg-meta muted' }, when(m.created_at), m.author === 'agent' && !m.internal ? ' ' + this.stateLabel(m) : ''));
   }

@@ -125,6 +125,7 @@
     '.msg[data-author=system]{align-self:center;background:#eef1f6;max-width:95%}' +
     '.who{font-size:12px;font-weight:600;color:#555}.meta{font-size:11px;opacity:.8;text-align:right}' +
     '.meta button{border:0;background:none;text-decoration:underline;font-size:11px;padding:0}' +
+    '.meta [data-fw=channel]::before{content:" · "}' +
     '.note{align-self:center;font-size:12px;color:#666}' +
     '.typing{padding:4px 14px;font-size:12px;color:#555;background:#f6f7f9}' +
     '.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e5ea;background:#fff}' +
@@ -373,6 +374,8 @@
     if (m.st === 'failed') {
       meta.appendChild(tr(h('button', { type: 'button', 'data-fw': 'retry', onclick: function () { retry(m); } }), 'failed'));
     } else meta.appendChild(tr(h('span'), m.st));
+    // A reply the visitor sent by e-mail says so (on every device of an identified visitor).
+    if (m.ch) meta.appendChild(tr(h('span', { 'data-fw': 'channel' }), 'email'));
   }
   function update(m) { var el = els[m.k]; if (el) setState(el, m); }
   function append(cid, m) {
@@ -612,7 +615,8 @@
     }
     adoptDraft(cid);
     append(cid, { k: m.id || cid + ':' + seq, c: m.client_id || null, a: author, x: text, n: m.name || null, s: seq, cid: cid,
-      st: author === 'visitor' ? ((S.agentRead[cid] || 0) >= seq ? 'read' : 'sent') : null });
+      st: author === 'visitor' ? ((S.agentRead[cid] || 0) >= seq ? 'read' : 'sent') : null,
+      ch: m.channel === 'email' ? 1 : 0 });
     if (author === 'agent') ui.typing.hidden = true;
     var history = seq && seq <= (S._hist[cid] || 0);
     if (author !== 'visitor' && !history && (ui.panel.hidden || d.visibilityState === 'hidden')) { S.unread++; badge(); }

@@ -1,0 +1,190 @@
+"""Replies by e-mail: an SMTP server (aiosmtpd) for the inbound domain that stores each
+reply as the visitor's message in its conversation before it answers 250.
+
+A recipient must be a reply address we signed (``reply+<token>@<inbound domain>``, see
+:mod:`floorwalker.mail.tokens`): anything else, a forged or an expired token, is refused
+at RCPT, so it never reaches a conversation. The sender must be an address the
+conversation's e-mails went to. The same e-mail delivered twice (an SMTP retry) is stored
+once: its Message-ID is the message's client id. Out-of-office and other automatic
+replies are accepted and dropped. Each sender may reply :data:`PER_HOUR` times an hour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+import structlog
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import func, select
+
+from floorwalker import protocol as p
+from floorwalker.chat import actions as chat_actions
+from floorwalker.chat import service as chat_service
+from floorwalker.errors import ApiError
+from floorwalker.mail.reply_text import new_text
+from floorwalker.mail.tokens import conversation_of
+from floorwalker.ops.ratelimit import RateLimiter
+from floorwalker.store.tables import conversations, emails
+
+log = structlog.get_logger("floorwalker.mail")
+
+PER_HOUR = 30
+MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one delivered e-mail, for the SMTP answer and the tests."""
+
+    code: str  # stored | duplicate | automatic | empty
+    conversation_id: str
+    message_id: str | None = None
+
+
+class Refused(Exception):
+    """The e-mail is refused; ``reply`` is the SMTP answer."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+def _automatic(message: EmailMessage) -> bool:
+    """An out-of-office, a list or another machine's reply (RFC 3834 and common habits)."""
+    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    return (auto not in {"", "no"} or precedence in {"bulk", "junk", "list", "auto_reply"}
+            or message.get("X-Autoreply") is not None
+            or message.get("X-Autorespond") is not None)
+
+
+def _sender(message: EmailMessage, envelope_from: str | None) -> tuple[str, str | None]:
+    """(the sender's address, lower-cased; their display name)."""
+    pairs = getaddresses([str(message.get("From", ""))])
+    name, address = pairs[0] if pairs else ("", "")
+    address = (address or envelope_from or "").strip().lower()
+    return address, (name.strip() or None)
+
+
+class Inbound:
+    """Reads the replies that reach the inbound domain (``parts``: the app's chat parts)."""
+
+    def __init__(self, parts: chat_actions.ChatParts, *, domain: str, secret: str,
+                 per_hour: int = PER_HOUR, max_bytes: int = MAX_BYTES) -> None:
+        self.parts = parts
+        self.domain = domain.lower()
+        self.secret = secret
+        self.max_bytes = max_bytes
+        self.limits = RateLimiter(per_hour / 3600.0, 3600.0)
+        self._server: asyncio.AbstractServer | None = None
+        self.port = 0
+
+    # -- the SMTP server ------------------------------------------------------------------
+
+    async def start(self, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: SMTP(self, hostname=self.domain, data_size_limit=self.max_bytes,
+                         enable_SMTPUTF8=True), host, port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("inbound e-mail listening", host=host, port=self.port, domain=self.domain)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    def conversation_for(self, address: str) -> str | None:
+        """The conversation a recipient address names, or None."""
+        local, _, domain = address.strip().lower().rpartition("@")
+        if domain != self.domain or not local.startswith("reply+"):
+            return None
+        return conversation_of(self.secret, local.removeprefix("reply+"))
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if self.conversation_for(address) is None:
+            return "550 5.1.1 No such reply address (unknown, or too old to answer)"
+        if len(envelope.rcpt_tos) >= 5:
+            return "452 4.5.3 Too many recipients"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        data = raw if isinstance(raw, bytes) else raw.encode()
+        try:
+            for address in envelope.rcpt_tos:
+                conversation_id = self.conversation_for(address)
+                if conversation_id is not None:
+                    await self.receive(conversation_id, data, str(envelope.mail_from or ""))
+        except Refused as exc:
+            return exc.reply
+        except Exception:
+            log.exception("inbound e-mail not stored")
+            return "451 4.3.0 Could not store the reply now; try again later"
+        return "250 OK: stored"
+
+    # -- one reply ------------------------------------------------------------------------
+
+    async def receive(self, conversation_id: str, data: bytes,
+                      envelope_from: str | None = None) -> Outcome:
+        """Store the e-mail ``data`` as the visitor's reply in ``conversation_id``."""
+        message = message_from_bytes(data, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        address, name = _sender(message, envelope_from)
+        engine = self.parts.engine
+        async with engine.connect() as conn:
+            conv = (await conn.execute(select(
+                conversations.c.id, conversations.c.workspace_id, conversations.c.visitor_id,
+                conversations.c.anonymous_id, conversations.c.visitor_read_seq,
+            ).where(conversations.c.id == conversation_id))).first()
+            sent_to = {str(a).lower() for a in (await conn.execute(select(
+                emails.c.to_address).where(emails.c.conversation_id == conversation_id)
+            )).scalars()}
+            emailed_through = (await conn.execute(select(func.max(emails.c.through_seq)).where(
+                emails.c.conversation_id == conversation_id, emails.c.status == "sent",
+            ))).scalar()
+        if conv is None:
+            raise Refused("550 5.1.1 No such conversation")
+        if address not in sent_to:
+            raise Refused("550 5.7.1 Reply from an address this conversation was not "
+                          "e-mailed to")
+        try:
+            self.limits.check(address, "email")
+        except ApiError:
+            raise Refused("451 4.7.1 Too many replies from this address; try later") from None
+        if _automatic(message):
+            log.info("automatic reply dropped", conversation_id=conversation_id)
+            return Outcome("automatic", conversation_id)
+        text, attachments = new_text(message)
+        if attachments:
+            text = (text + "\n\n" if text else "") + "[" + ", ".join(
+                f"attachment not kept: {n}" for n in attachments[:10]) + "]"
+        if not text:
+            return Outcome("empty", conversation_id)
+        if len(text) > p.MAX_TEXT:
+            text = text[:p.MAX_TEXT - 20].rstrip() + "\n[shortened]"
+        message_id = str(message.get("Message-ID", "")).strip() or hashlib.sha256(
+            data).hexdigest()
+        client_id = "email-" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
+        viewer = chat_service.Viewer(
+            workspace_id=conv.workspace_id, kind="visitor", visitor_id=conv.visitor_id,
+            anonymous_id=conv.anonymous_id, verified=True,
+            name=name or address.split("@", 1)[0])
+        posted = await chat_actions.post_message(self.parts, viewer, p.SendMessage(
+            client_id=client_id, text=text, conversation_id=conversation_id), channel="email")
+        if emailed_through and emailed_through > conv.visitor_read_seq:
+            # They answered the e-mail: they read what it carried.
+            await chat_actions.mark_read(self.parts, viewer, p.Read(
+                conversation_id=conversation_id, seq=int(emailed_through)), None)
+        duplicate = posted.new_conversation is None and not posted.frames
+        log.info("e-mail reply stored", conversation_id=conversation_id, duplicate=duplicate)
+        return Outcome("duplicate" if duplicate else "stored", conversation_id, message_id)
+
