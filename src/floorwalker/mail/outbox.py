@@ -30,7 +30,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.errors import ApiError
-from floorwalker.mail.smtp import PermanentFailure, Relay, TemporaryFailure
+from floorwalker.mail.smtp import Connection, PermanentFailure, Relay, TemporaryFailure
 from floorwalker.store.tables import emails
 
 log = structlog.get_logger("floorwalker.mail")
@@ -201,7 +201,8 @@ class Sender:
         self._wake.set()
 
     async def tick(self, now: float | None = None) -> int:
-        """Send every due e-mail once; returns how many the relay took."""
+        """Send every due e-mail once, a batch per SMTP session; returns how many the
+        relay took."""
         if self.relay is None:
             return 0
         sent = 0
@@ -211,30 +212,37 @@ class Sender:
                 ids = await due_ids(conn, at)
             if not ids:
                 return sent
-            for email_id in ids:
-                sent += await self._send_one(email_id, now)
+            sent += await self._batch(ids, now)
 
-    async def _send_one(self, email_id: str, now: float | None) -> int:
+    async def _batch(self, ids: list[str], now: float | None) -> int:
         assert self.relay is not None
-        at = time.time() if now is None else now
-        async with self.engine.begin() as conn:
-            row = await claim(conn, email_id, at, self.lease)
-        if row is None:
-            return 0
-        try:
-            await self.relay.send(compose(row, self.mail_from))
-        except (PermanentFailure, TemporaryFailure) as exc:
-            async with self.engine.begin() as conn:
-                status = await mark_failed(conn, row, time.time() if now is None else now,
-                                           str(exc),
-                                           permanent=isinstance(exc, PermanentFailure))
-            log.warning("e-mail not sent", email_id=email_id, status=status,
-                        attempts=row["attempts"], error=str(exc))
-            return 0
-        async with self.engine.begin() as conn:
-            await mark_sent(conn, row, time.time() if now is None else now)
-        log.info("e-mail sent", email_id=email_id, kind=row["kind"])
-        return 1
+        sent = 0
+        async with contextlib.AsyncExitStack() as stack:
+            connection: Connection | None = None
+            for email_id in ids:
+                async with self.engine.begin() as conn:
+                    row = await claim(conn, email_id, time.time() if now is None else now,
+                                      self.lease)
+                if row is None:
+                    continue
+                try:
+                    if connection is None or not connection.usable:
+                        connection = await stack.enter_async_context(self.relay.connect())
+                    await connection.send(compose(row, self.mail_from))
+                except (PermanentFailure, TemporaryFailure) as exc:
+                    async with self.engine.begin() as conn:
+                        status = await mark_failed(
+                            conn, row, time.time() if now is None else now, str(exc),
+                            permanent=isinstance(exc, PermanentFailure))
+                    log.warning("e-mail not sent", email_id=email_id, status=status,
+                                attempts=row["attempts"], error=str(exc))
+                    connection = None  # a new session for the next one
+                    continue
+                async with self.engine.begin() as conn:
+                    await mark_sent(conn, row, time.time() if now is None else now)
+                log.info("e-mail sent", email_id=email_id, kind=row["kind"])
+                sent += 1
+        return sent
 
     async def _loop(self) -> None:
         while True:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -46,21 +48,59 @@ class Relay:
                    use_tls=tls, start_tls=None if tls else start_tls)
 
     async def send(self, message: EmailMessage) -> None:
-        """Hand ``message`` to the relay; raises :class:`PermanentFailure` or
-        :class:`TemporaryFailure`."""
+        """Hand ``message`` to the relay on a connection of its own; raises
+        :class:`PermanentFailure` or :class:`TemporaryFailure`."""
+        async with self.connect() as connection:
+            await connection.send(message)
+
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[Connection]:
+        """One SMTP session for several messages (the sender's batch); raises
+        :class:`TemporaryFailure` when the relay cannot be reached."""
+        client = aiosmtplib.SMTP(hostname=self.host, port=self.port, username=self.username,
+                                 password=self.password, use_tls=self.use_tls,
+                                 start_tls=self.start_tls, timeout=self.timeout)
         try:
-            await aiosmtplib.send(
-                message, hostname=self.host, port=self.port, username=self.username,
-                password=self.password, use_tls=self.use_tls, start_tls=self.start_tls,
-                timeout=self.timeout)
+            await client.connect()
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _failure(exc) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        try:
+            yield Connection(client)
+        finally:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                if client.is_connected:
+                    await client.quit()
+
+
+def _failure(exc: aiosmtplib.SMTPResponseException) -> Exception:
+    if 500 <= exc.code < 600:
+        return PermanentFailure(f"{exc.code} {exc.message}")
+    return TemporaryFailure(f"{exc.code} {exc.message}")
+
+
+class Connection:
+    """An open SMTP session."""
+
+    def __init__(self, client: aiosmtplib.SMTP) -> None:
+        self.client = client
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.client.is_connected)
+
+    async def send(self, message: EmailMessage) -> None:
+        """Send one message; raises :class:`PermanentFailure` or
+        :class:`TemporaryFailure` (after which the session may be closed)."""
+        try:
+            await self.client.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [err.code for err in exc.recipients]
             if codes and all(500 <= code < 600 for code in codes):
                 raise PermanentFailure(str(exc)) from exc
             raise TemporaryFailure(str(exc)) from exc
         except aiosmtplib.SMTPResponseException as exc:
-            if 500 <= exc.code < 600:
-                raise PermanentFailure(f"{exc.code} {exc.message}") from exc
-            raise TemporaryFailure(f"{exc.code} {exc.message}") from exc
+            raise _failure(exc) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
