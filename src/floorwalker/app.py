@@ -106,7 +106,7 @@ def build_services(settings: Settings) -> Services:
         visitor_sockets=VisitorSockets(settings.ws_max_sockets_per_visitor,
                                        settings.ws_max_sockets_per_address),
         mail=Sender(engine, Relay.from_url(settings.smtp_url) if settings.smtp_url else None,
-                    settings.mail_from))
+                    settings.mail_from, lease=settings.mail_lease_seconds))
 
 
 def _error(request: Request, exc: ApiError) -> JSONResponse:

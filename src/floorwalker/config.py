@@ -130,6 +130,7 @@ class Settings:
     mail_inbound_host: str = "127.0.0.1"
     mail_inbound_port: int = 0
     mail_inbound_max_bytes: int = 10 * 1024 * 1024
+    mail_lease_seconds: float = 120.0
     demo_mail_port: int = 8025
 
     @classmethod
@@ -202,6 +203,7 @@ class Settings:
             mail_inbound_port=_int(e, "MAIL_INBOUND_PORT", 0),
             mail_inbound_max_bytes=_int(e, "MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024,
                                         minimum=64 * 1024),
+            mail_lease_seconds=_float(e, "MAIL_LEASE_SECONDS", 120.0, minimum=1.0),
             demo_mail_port=_int(e, "DEMO_MAIL_PORT", 8025),
         )
 

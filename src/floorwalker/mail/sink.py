@@ -50,6 +50,7 @@ class Mailbox:
     keep: int = 200
     caught: deque[Caught] = field(default_factory=deque)
     refuse: int | None = None  # answer every RCPT with this code (tests: 450, 550)
+    delay: float = 0.0  # seconds before it answers each DATA (tests: a slow relay)
     _server: asyncio.AbstractServer | None = None
     _arrived: asyncio.Condition | None = None
 
@@ -79,6 +80,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         raw = envelope.original_content or envelope.content or b""
         message = message_from_bytes(raw if isinstance(raw, bytes) else raw.encode(),
                                      policy=policy.default)
