@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
@@ -47,6 +47,7 @@ from floorwalker.mail.inbound import Inbound
 from floorwalker.mail.outbox import Sender
 from floorwalker.mail.sink import Mailbox
 from floorwalker.mail.smtp import Relay
+from floorwalker.mail.tokens import bounce_address
 from floorwalker.mail.unread import UnreadReplies
 from floorwalker.measure import api as reports_api
 from floorwalker.ops import routes as ops_routes
@@ -106,7 +107,8 @@ def build_services(settings: Settings) -> Services:
         visitor_sockets=VisitorSockets(settings.ws_max_sockets_per_visitor,
                                        settings.ws_max_sockets_per_address),
         mail=Sender(engine, Relay.from_url(settings.smtp_url) if settings.smtp_url else None,
-                    settings.mail_from, lease=settings.mail_lease_seconds))
+                    settings.mail_from, lease=settings.mail_lease_seconds,
+                    return_path=_return_path(settings)))
 
 
 def _error(request: Request, exc: ApiError) -> JSONResponse:
@@ -192,6 +194,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _return_path(settings: Settings) -> Callable[[str], str] | None:
+    """With an inbound domain, each e-mail's bounces come back to it, naming the e-mail."""
+    domain, secret = settings.mail_inbound_domain, settings.mail_secret
+    if not domain or not secret:
+        return None
+    return lambda email_id: bounce_address(secret, domain, email_id)
+
+
 async def _demo_mailbox(port: int) -> Mailbox:
     """The demo's SMTP mailbox on its port, or any free one when that is taken."""
     box = Mailbox(port=port)
@@ -261,7 +271,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             inbound_domain=settings.mail_inbound_domain, secret=settings.mail_secret,
             present=lambda ws, anon: anon is not None and bus.subscribers(
                 chat_protocol.browser_channel(ws, anon)) > 0,
-            wake=svc.mail.wake, every=settings.mail_scan_seconds)
+            wake=svc.mail.wake, every=settings.mail_scan_seconds,
+            public_url=settings.base_url)
         app.state.unread_replies = unread
         if settings.timers_enabled:
             unread.start()
@@ -302,6 +313,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_api.router)
     app.include_router(reports_api.router)
     app.include_router(mail_api.router)
+    app.include_router(mail_api.public)
     app.include_router(chat_api.router)
     app.include_router(chat_canned.router)
     app.include_router(rules_preview.router)

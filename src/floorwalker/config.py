@@ -86,6 +86,12 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./floorwalker.db"
 
 
+def _public_url(raw: str | None) -> str | None:
+    if raw is not None and not raw.startswith(("https://", "http://")):
+        raise SettingsError(f"{PREFIX}PUBLIC_URL must be an http(s):// URL, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the server can be told, with its defaults."""
@@ -131,6 +137,8 @@ class Settings:
     mail_inbound_port: int = 0
     mail_inbound_max_bytes: int = 10 * 1024 * 1024
     mail_lease_seconds: float = 120.0
+    # How browsers and mail clients reach this server (unsubscribe links in e-mails).
+    public_url: str | None = None
     demo_mail_port: int = 8025
 
     @classmethod
@@ -204,8 +212,14 @@ class Settings:
             mail_inbound_max_bytes=_int(e, "MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024,
                                         minimum=64 * 1024),
             mail_lease_seconds=_float(e, "MAIL_LEASE_SECONDS", 120.0, minimum=1.0),
+            public_url=_public_url(_raw(e, "PUBLIC_URL") or None),
             demo_mail_port=_int(e, "DEMO_MAIL_PORT", 8025),
         )
+
+    @property
+    def base_url(self) -> str:
+        """``public_url``, else this server's own address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some settings changed (tests and the CLI use this)."""

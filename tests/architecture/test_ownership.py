@@ -30,7 +30,7 @@ OWNERS = {
     "conversations": "chat", "conversation_agents": "chat", "messages": "chat",
     "canned_replies": "chat",
     "conversions": "measure",
-    "emails": "mail", "mail_threads": "mail",
+    "emails": "mail", "mail_threads": "mail", "mail_addresses": "mail",
 }
 # Modules that answer requests or sockets: they validate, call an action and answer.
 VIEWS = re.compile(r"(^|/|_)(api|ws|routes)\.py$")

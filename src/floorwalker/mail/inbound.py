@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
 import structlog
@@ -26,14 +27,17 @@ from floorwalker import protocol as p
 from floorwalker.chat import actions as chat_actions
 from floorwalker.chat import service as chat_service
 from floorwalker.errors import ApiError
+from floorwalker.mail import addresses, outbox
 from floorwalker.mail.reply_text import new_text
-from floorwalker.mail.tokens import conversation_of
+from floorwalker.mail.tokens import conversation_of, unsigned
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.store.tables import conversations, emails
+from floorwalker.store.transaction import atomic
 
 log = structlog.get_logger("floorwalker.mail")
 
 PER_HOUR = 30
+BOUNCE_DAYS = 30  # a bounce comes within days of the e-mail; older bounce addresses: refused
 MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -52,6 +56,27 @@ class Refused(Exception):
     def __init__(self, reply: str) -> None:
         super().__init__(reply)
         self.reply = reply
+
+
+def permanent_failure(message: Message) -> str | None:
+    """The reason of a delivery status notification (RFC 3464) saying a recipient failed
+    for good (``Action: failed``, ``Status: 5.x.x``), or None (a delay, a success, or no
+    DSN at all)."""
+    if message.get_content_type() != "multipart/report":
+        return None
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, Message):
+                continue
+            action = str(block.get("Action", "")).strip().lower()
+            status = str(block.get("Status", "")).strip()
+            if action == "failed" and status.startswith("5"):
+                diagnostic = str(block.get("Diagnostic-Code", "")).strip()
+                return f"{status} {diagnostic}".strip()[:500]
+    return None
 
 
 def _automatic(message: EmailMessage) -> bool:
@@ -107,9 +132,17 @@ class Inbound:
             return None
         return conversation_of(self.secret, local.removeprefix("reply+"))
 
+    def bounced_email(self, address: str) -> str | None:
+        """The e-mail a bounce address (our Return-Path) names, or None."""
+        local, _, domain = address.strip().lower().rpartition("@")
+        if domain != self.domain or not local.startswith("bounce+"):
+            return None
+        return unsigned(self.secret, "bounce", local.removeprefix("bounce+"),
+                        max_age_days=BOUNCE_DAYS)
+
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
-        if self.conversation_for(address) is None:
+        if self.conversation_for(address) is None and self.bounced_email(address) is None:
             return "550 5.1.1 No such reply address (unknown, or too old to answer)"
         if len(envelope.rcpt_tos) >= 5:
             return "452 4.5.3 Too many recipients"
@@ -124,12 +157,36 @@ class Inbound:
                 conversation_id = self.conversation_for(address)
                 if conversation_id is not None:
                     await self.receive(conversation_id, data, str(envelope.mail_from or ""))
+                email_id = self.bounced_email(address)
+                if email_id is not None:
+                    await self.bounce(email_id, data)
         except Refused as exc:
             return exc.reply
         except Exception:
             log.exception("inbound e-mail not stored")
             return "451 4.3.0 Could not store the reply now; try again later"
         return "250 OK: stored"
+
+    # -- a bounce -------------------------------------------------------------------------
+
+    async def bounce(self, email_id: str, data: bytes) -> bool:
+        """A delivery status notification about one of our e-mails: when it says the
+        address failed for good (5.x.x), the e-mail is ``bounced`` and the address gets no
+        more e-mail from the workspace. Returns whether it did."""
+        message = message_from_bytes(data, policy=policy.default)
+        failure = permanent_failure(message)
+        if failure is None:
+            log.info("bounce ignored (not a permanent failure)", email_id=email_id)
+            return False
+        async with atomic(self.parts.engine) as tx:
+            found = await outbox.mark_bounced(tx.conn, email_id, failure)
+            if found is None:
+                return False
+            workspace_id, _, address = found.partition("|")
+            await addresses.mark(tx.conn, workspace_id, address, addresses.BOUNCING, failure,
+                                 time.time())
+        log.info("e-mail bounced", email_id=email_id, reason=failure)
+        return True
 
     # -- one reply ------------------------------------------------------------------------
 
@@ -177,7 +234,7 @@ class Inbound:
         viewer = chat_service.Viewer(
             workspace_id=conv.workspace_id, kind="visitor", visitor_id=conv.visitor_id,
             anonymous_id=conv.anonymous_id, verified=True,
-            name=name or address.split("@", 1)[0])
+            name=name)
         posted = await chat_actions.post_message(self.parts, viewer, p.SendMessage(
             client_id=client_id, text=text, conversation_id=conversation_id), channel="email")
         if emailed_through and emailed_through > conv.visitor_read_seq:

@@ -19,6 +19,7 @@ import contextlib
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -72,6 +73,7 @@ class Draft:
     thread_refs: str | None = None
     reply_to: str | None = None
     through_seq: int | None = None
+    list_unsubscribe: str | None = None  # the one-click unsubscribe URL (RFC 8058)
 
 
 def domain_of(address: str) -> str:
@@ -94,6 +96,7 @@ async def enqueue(conn: AsyncConnection, draft: Draft, *, now: float, mail_from:
         subject=one_line(draft.subject, 300), body_text=draft.body_text,
         body_html=draft.body_html, message_id=message_id, in_reply_to=draft.in_reply_to,
         thread_refs=draft.thread_refs, reply_to=draft.reply_to, language=draft.language,
+        list_unsubscribe=draft.list_unsubscribe,
         through_seq=draft.through_seq, status="queued", attempts=0, next_attempt_at=now,
         claimed_until=None, last_error=None, created_at=now, sent_at=None))
     return message_id
@@ -114,6 +117,9 @@ def compose(row: RowMapping | dict[str, Any], mail_from: str) -> EmailMessage:
         msg["Reply-To"] = row["reply_to"]
     # Sent by software, not typed: out-of-office replies must not answer it (RFC 3834).
     msg["Auto-Submitted"] = "auto-generated"
+    if row.get("list_unsubscribe"):
+        msg["List-Unsubscribe"] = f"<{row['list_unsubscribe']}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(row["body_text"])
     if row["body_html"]:
         msg.add_alternative(row["body_html"], subtype="html")
@@ -175,8 +181,11 @@ class Sender:
     action that queued an e-mail has committed (:meth:`wake`)."""
 
     def __init__(self, engine: AsyncEngine, relay: Relay | None, mail_from: str, *,
-                 every: float = 2.0, lease: float = LEASE_SECONDS) -> None:
+                 every: float = 2.0, lease: float = LEASE_SECONDS,
+                 return_path: Callable[[str], str] | None = None) -> None:
         self.engine = engine
+        # The envelope sender per e-mail id (bounces then name the e-mail); else From.
+        self.return_path = return_path
         self.relay = relay
         self.mail_from = mail_from
         self.every = every
@@ -228,7 +237,9 @@ class Sender:
                 try:
                     if connection is None or not connection.usable:
                         connection = await stack.enter_async_context(self.relay.connect())
-                    await connection.send(compose(row, self.mail_from))
+                    await connection.send(compose(row, self.mail_from),
+                                          self.return_path(row["id"]) if self.return_path
+                                          else None)
                 except (PermanentFailure, TemporaryFailure) as exc:
                     async with self.engine.begin() as conn:
                         status = await mark_failed(
@@ -253,6 +264,19 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.every)
             self._wake.clear()
+
+
+async def mark_bounced(conn: AsyncConnection, email_id: str, reason: str) -> str | None:
+    """A bounce (DSN) says the e-mail will never arrive: ``bounced``; returns its
+    workspace and address as ``workspace_id|address``, or None when unknown."""
+    e = emails.c
+    row = (await conn.execute(select(e.workspace_id, e.to_address).where(
+        e.id == email_id))).first()
+    if row is None:
+        return None
+    await conn.execute(update(emails).where(e.id == email_id).values(
+        status="bounced", last_error=reason[:1000]))
+    return f"{row.workspace_id}|{row.to_address}"
 
 
 LISTED = ("id", "kind", "conversation_id", "visitor_id", "to_address", "subject",

@@ -47,11 +47,11 @@ class Relay:
                    password=unquote(parts.password) if parts.password else None,
                    use_tls=tls, start_tls=None if tls else start_tls)
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, sender: str | None = None) -> None:
         """Hand ``message`` to the relay on a connection of its own; raises
         :class:`PermanentFailure` or :class:`TemporaryFailure`."""
         async with self.connect() as connection:
-            await connection.send(message)
+            await connection.send(message, sender)
 
     @contextlib.asynccontextmanager
     async def connect(self) -> AsyncIterator[Connection]:
@@ -90,11 +90,12 @@ class Connection:
     def usable(self) -> bool:
         return bool(self.client.is_connected)
 
-    async def send(self, message: EmailMessage) -> None:
-        """Send one message; raises :class:`PermanentFailure` or
-        :class:`TemporaryFailure` (after which the session may be closed)."""
+    async def send(self, message: EmailMessage, sender: str | None = None) -> None:
+        """Send one message (``sender``: the envelope's, else its From); raises
+        :class:`PermanentFailure` or :class:`TemporaryFailure` (after which the session
+        may be closed)."""
         try:
-            await self.client.send_message(message)
+            await self.client.send_message(message, sender=sender)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [err.code for err in exc.recipients]
             if codes and all(500 <= code < 600 for code in codes):

@@ -26,6 +26,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "To answer, open the chat on our website.",
         "footer": "You received this e-mail because you chatted with {workspace}.",
         "our_team": "Our team",
+        "unsubscribe": "No more e-mails like this",
     },
     "fr": {
         "subject": "Nouvelle réponse de {agent} ({workspace})",
@@ -38,6 +39,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Pour répondre, ouvrez le chat sur notre site.",
         "footer": "Vous recevez cet e-mail parce que vous avez discuté avec {workspace}.",
         "our_team": "Notre équipe",
+        "unsubscribe": "Ne plus recevoir ces e-mails",
     },
     "de": {
         "subject": "Neue Antwort von {agent} ({workspace})",
@@ -50,6 +52,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Zum Antworten öffnen Sie den Chat auf unserer Website.",
         "footer": "Sie erhalten diese E-Mail, weil Sie mit {workspace} gechattet haben.",
         "our_team": "Unser Team",
+        "unsubscribe": "Keine solchen E-Mails mehr",
     },
     "ru": {
         "subject": "Новый ответ от {agent} ({workspace})",
@@ -62,6 +65,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Чтобы ответить, откройте чат на нашем сайте.",
         "footer": "Вы получили это письмо, потому что общались в чате с {workspace}.",
         "our_team": "Наша команда",
+        "unsubscribe": "Больше не получать такие письма",
     },
     "nl": {
         "subject": "Nieuw antwoord van {agent} ({workspace})",
@@ -74,6 +78,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Open de chat op onze website om te antwoorden.",
         "footer": "Je ontvangt deze e-mail omdat je met {workspace} hebt gechat.",
         "our_team": "Ons team",
+        "unsubscribe": "Geen e-mails zoals deze meer",
     },
 }
 assert set(CATALOGUES) == set(SUPPORTED_UI_LANGUAGES)
@@ -91,7 +96,7 @@ def language_for(preferred: str | None) -> str:
 
 def unread_replies(lang: str, *, workspace: str, agent: str | None, visitor_name: str | None,
                    messages: list[dict[str, Any]], link: str | None,
-                   can_reply: bool) -> tuple[str, str, str]:
+                   can_reply: bool, unsubscribe: str | None = None) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of the e-mail carrying agent replies left unread.
     ``messages``: dicts with ``name``, ``text`` and ``created_at``."""
     t = CATALOGUES[lang]
@@ -113,7 +118,11 @@ def unread_replies(lang: str, *, workspace: str, agent: str | None, visitor_name
     lines = [greeting, "", intro, ""]
     for m in shown:
         lines += [f"{m['name']} · {m['when']}", *m["text"].splitlines(), ""]
-    lines += [hint + (f" {link}" if link else ""), "", "-- ", footer, ""]
+    lines += [hint + (f" {link}" if link else ""), "", "-- ", footer]
+    if unsubscribe:
+        lines.append(f"{t['unsubscribe']}: {unsubscribe}")
+    lines.append("")
     html = _HTML.render(lang=lang, subject=subject, workspace=workspace, greeting=greeting,
-                        intro=intro, messages=shown, hint=hint, link=link, footer=footer)
+                        intro=intro, messages=shown, hint=hint, link=link, footer=footer,
+                        unsubscribe=unsubscribe, unsubscribe_text=t["unsubscribe"])
     return subject, "\n".join(lines), html

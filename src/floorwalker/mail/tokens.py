@@ -56,3 +56,31 @@ def conversation_of(secret: str, token: str, now: float | None = None) -> str | 
     if age > MAX_AGE_DAYS or age < -1:
         return None
     return conversation_id
+
+
+def signed(secret: str, kind: str, value: str, now: float | None = None) -> str:
+    """``value`` with the day and a signature for ``kind`` (``bounce``, ``unsubscribe``):
+    a token of one kind is never taken for another."""
+    day = _base36(int((time.time() if now is None else now) // DAY))
+    return f"{value}.{day}.{_sign(secret, kind + ':' + value, day)}"
+
+
+def unsigned(secret: str, kind: str, token: str, *, max_age_days: int = MAX_AGE_DAYS,
+             now: float | None = None) -> str | None:
+    """The value of a ``kind`` token we signed, or None (forged, or older than
+    ``max_age_days``)."""
+    value, _, rest = token.rpartition(".")
+    value, _, day = value.rpartition(".")
+    signature = rest
+    if not value or not day or not day.isalnum():
+        return None
+    if not hmac.compare_digest(signature.lower().encode(),
+                               _sign(secret, kind + ":" + value, day.lower()).encode()):
+        return None
+    age = int((time.time() if now is None else now) // DAY) - int(day, 36)
+    return value if -1 <= age <= max_age_days else None
+
+
+def bounce_address(secret: str, domain: str, email_id: str) -> str:
+    """The envelope sender (Return-Path) of an e-mail: its bounces name it (VERP)."""
+    return f"bounce+{signed(secret, 'bounce', email_id)}@{domain}"

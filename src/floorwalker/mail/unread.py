@@ -25,7 +25,7 @@ import structlog
 from sqlalchemy import and_, false, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from floorwalker.mail import outbox, texts
+from floorwalker.mail import addresses, outbox, texts
 from floorwalker.mail.tokens import reply_address
 from floorwalker.profiles.model import PROFILE_DECODER, Profile
 from floorwalker.store.tables import conversations, mail_threads, messages, visitors
@@ -107,8 +107,10 @@ class UnreadReplies:
 
     def __init__(self, engine: AsyncEngine, *, mail_from: str, inbound_domain: str | None,
                  secret: str | None, present: Callable[[str, str | None], bool],
-                 wake: Callable[[], Awaitable[None]], every: float = 5.0) -> None:
+                 wake: Callable[[], Awaitable[None]], every: float = 5.0,
+                 public_url: str | None = None) -> None:
         self.engine = engine
+        self.public_url = public_url
         self.mail_from = mail_from
         self.inbound_domain = inbound_domain
         self.secret = secret
@@ -167,6 +169,13 @@ class UnreadReplies:
             if address is None:
                 await _note(conn, cand, "no_address", now)
                 return 0
+            refused = await addresses.status_of(conn, cand.workspace_id, address)
+            if refused is not None:  # bouncing, or unsubscribed
+                await _note(conn, cand, refused, now)
+                return 0
+            unsubscribe = (addresses.unsubscribe_url(self.secret, self.public_url,
+                                                     cand.workspace_id, address)
+                           if self.secret and self.public_url else None)
             m = messages.c
             rows = (await conn.execute(select(m.seq, m.name, m.text, m.created_at).where(
                 m.conversation_id == cand.id, m.author == "agent", m.internal == false(),
@@ -184,7 +193,7 @@ class UnreadReplies:
             subject, body_text, body_html = texts.unread_replies(
                 lang, workspace=ws.name, agent=agent,
                 visitor_name=name if isinstance(name, str) else None, messages=shown,
-                link=link, can_reply=can_reply)
+                link=link, can_reply=can_reply, unsubscribe=unsubscribe)
             refs = [r for r in (cand.thread_refs or "").split() if r]
             message_id = await outbox.enqueue(conn, outbox.Draft(
                 workspace_id=cand.workspace_id, kind="unread_replies", to_address=address,
@@ -194,7 +203,8 @@ class UnreadReplies:
                 in_reply_to=cand.last_message_id, thread_refs=" ".join(refs) or None,
                 reply_to=reply_address(self.secret, self.inbound_domain, cand.id, now)
                 if can_reply and self.secret and self.inbound_domain else None,
-                through_seq=cand.last_seq), now=now, mail_from=self.mail_from)
+                through_seq=cand.last_seq, list_unsubscribe=unsubscribe), now=now,
+                mail_from=self.mail_from)
             refs = [*refs, message_id][-MAX_REFERENCES:]
             if not await _note(conn, cand, "sent", now, message_id, " ".join(refs)):
                 raise _Lost

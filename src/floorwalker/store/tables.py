@@ -430,9 +430,11 @@ emails = Table(
     Column("thread_refs", Text, nullable=True),
     Column("reply_to", String(320), nullable=True),
     Column("language", String(8), nullable=True),
+    # The one-click unsubscribe link (RFC 8058) of an e-mail to a visitor (migration 0015).
+    Column("list_unsubscribe", Text, nullable=True),
     # The conversation's last message seq this e-mail carries.
     Column("through_seq", Integer, nullable=True),
-    Column("status", String(16), nullable=False),  # queued | sent | failed
+    Column("status", String(16), nullable=False),  # queued | sent | failed | bounced
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", Float, nullable=False),
     Column("claimed_until", Float, nullable=True),
@@ -453,8 +455,21 @@ mail_threads = Table(
     Column("conversation_id", String(40), primary_key=True),
     Column("workspace_id", String(40), nullable=False),
     Column("through_seq", Integer, nullable=False),
-    Column("outcome", String(32), nullable=False),  # sent | no_address | off
+    # sent | no_address | off | bouncing | unsubscribed
+    Column("outcome", String(32), nullable=False),
     Column("last_message_id", String(255), nullable=True),
     Column("thread_refs", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Addresses that get no more e-mail from a workspace (mail/addresses.py): one that bounced
+# for good, or whose owner unsubscribed (migration 0015).
+mail_addresses = Table(
+    "mail_addresses",
+    metadata,
+    Column("workspace_id", String(40), primary_key=True),
+    Column("address", String(320), primary_key=True),
+    Column("status", String(16), nullable=False),  # bouncing | unsubscribed
+    Column("reason", Text, nullable=True),
     Column("updated_at", Float, nullable=False),
 )
