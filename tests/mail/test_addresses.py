@@ -82,8 +82,8 @@ def test_a_bounce_stops_every_later_email_to_that_address(
     # A delay notice changes nothing; a forged bounce address is refused.
     send_raw(app, caught.mail_from, dsn(caught.mail_from, "delayed", "4.4.7"))
     assert [r[0] for r in asyncio.run(rows(database_url))[0]] == ["sent"]
+    forged = bounce_address("another-secret-of-16+", DOMAIN, "e_1234")
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
-        forged = bounce_address("another-secret-of-16+", DOMAIN, "e_1234")
         send_raw(app, forged, dsn(forged))
     # The permanent failure: the e-mail bounced, the address is done.
     send_raw(app, caught.mail_from, dsn(caught.mail_from))
