@@ -115,6 +115,10 @@ def test_one_click_unsubscribe(app: object, tenant: Tenant,  # noqa: F811
     assert done.status_code == 200 and "No more e-mails" in done.text
     marked = asyncio.run(rows(database_url))[1]
     assert [(m.address, m.status) for m in marked] == [("ann@example.com", "unsubscribed")]  # type: ignore[attr-defined]
+    # The console's visitor card says so.
+    card = client.get("/api/live/visitors/ann", headers=tenant.bearer())  # type: ignore[attr-defined]
+    assert card.json()["email"] == {"address": "ann@example.com", "verified": True,
+                                    "status": "unsubscribed"}
     agent_says(app, tenant, conv, "Anything else?")  # type: ignore[arg-type]
     assert tick(app, DELAY + 1) == 0  # type: ignore[arg-type]
     assert len(mailbox.caught) == 1

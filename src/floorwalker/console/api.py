@@ -22,6 +22,7 @@ from floorwalker.engage.actions import ManualInvitation, send_manual_invitation
 from floorwalker.errors import ApiError
 from floorwalker.live.alerts import ALERT_KINDS, PreferencesPatch, decode_preferences
 from floorwalker.live.visitors import segment_chips, visitor_row
+from floorwalker.mail import addresses as mail_addresses
 from floorwalker.ops.http import read_body
 from floorwalker.profiles import queries, sensitive
 from floorwalker.rules.validate import decode_checked
@@ -189,6 +190,14 @@ async def visitor_card(ref: str, request: Request, caller: Staff) -> Any:
                           "action_type": d.action_type, "trigger": d.trigger,
                           "response": d.response, "created_at": d.created_at}
                          for d in decided]
+        address = profile.attributes.get("email")
+        email_doc = None
+        if isinstance(address, str) and "email" not in hidden:
+            # Whether e-mail reaches them: verified (an identified visitor's), and not
+            # bouncing or unsubscribed (docs/email.md).
+            email_doc = {"address": address, "verified": profile.user_id is not None,
+                         "status": await mail_addresses.status_of(conn, caller.workspace,
+                                                                  address) or "ok"}
     view = sensitive.profile_doc(queries.profile_view(profile), hidden)
     chips = segment_chips(profile, rs)
     view["segments"] = chips
@@ -198,7 +207,7 @@ async def visitor_card(ref: str, request: Request, caller: Staff) -> Any:
     live_row = await svc.live.row(caller.workspace, vid) or visitor_row(profile, rs)
     return {"visitor": live_row, "live": await svc.live.row(caller.workspace, vid) is not None,
             "profile": view, "events": events, "conversations": convs_doc,
-            "decisions": decisions_doc}
+            "decisions": decisions_doc, "email": email_doc}
 
 
 class InviteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -293,13 +293,23 @@ class VisitorsPage {
       row ? h('button', { type: 'button', class: 'primary', 'data-test': 'start-chat', onclick: () => this.inviteDialog(row) }, 'Start a chat') : null);
   }
 
+  // The address and whether e-mail reaches it (verified, bouncing, unsubscribed).
+  emailFact(shown, email) {
+    if (!email) return shown;
+    const notes = { bouncing: 'bouncing: e-mails to it fail', unsubscribed: 'unsubscribed' };
+    const status = notes[email.status] || (email.verified ? 'verified' : 'not verified');
+    return h('span', {}, email.address, ' ',
+      h('span', { class: 'email-status email-' + (notes[email.status] ? email.status : email.verified ? 'verified' : 'unverified'),
+        'data-test': 'email-status' }, status));
+  }
+
   cardView(doc) {
     const row = doc.visitor || {};
     const profile = doc.profile || {};
     const page = row.current_page || {};
     const src = row.source || {};
     const facts = [
-      ['E-mail', row.email], ['User id', row.user_id], ['Visitor id', row.id],
+      ['E-mail', this.emailFact(row.email, doc.email)], ['User id', row.user_id], ['Visitor id', row.id],
       ['Current page', page.url && safeHref(page.url)
         ? h('a', { href: page.url, target: '_blank', rel: 'noopener' }, page.title || page.path || page.url)
         : page.title || page.path || page.url || ''],
