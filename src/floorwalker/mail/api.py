@@ -26,14 +26,14 @@ Admin = Annotated[Caller, Depends(admin_staff)]
 @router.get("", summary="The workspace's e-mails, newest first")
 async def list_emails(
         request: Request, caller: Admin,
-        status: Annotated[Literal["queued", "sent", "failed"] | None, Query()] = None,
+        status: Annotated[Literal["queued", "sent", "failed", "bounced"] | None, Query()] = None,
         conversation_id: Annotated[str | None, Query(max_length=40)] = None,
         before: Annotated[float | None, Query(
             description="Only e-mails queued before this time (epoch seconds): the next "
                         "page starts before the last one's created_at")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Any:
     """Each e-mail's recipient, subject, Message-ID, status (``queued``, ``sent``,
-    ``failed``), attempts, next attempt and last error; not the bodies."""
+    ``failed``, ``bounced``), attempts, next attempt and last error; not the bodies."""
     async with services(request).engine.connect() as conn:
         found = await outbox.listing(conn, caller.workspace, status=status,
                                      conversation_id=conversation_id, before=before,
