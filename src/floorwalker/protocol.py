@@ -78,7 +78,15 @@ class Status(_Frame, tag="status", frozen=True):
     status: str
 
 
-ClientFrame = SendMessage | Resume | Typing | Read | DecisionResponse | Close | Ping | Status
+class TranscriptRequest(_Frame, tag="transcript", frozen=True):
+    """A visitor asks for a conversation's transcript by e-mail."""
+
+    conversation_id: Id
+    email: str
+
+
+ClientFrame = (SendMessage | Resume | Typing | Read | DecisionResponse | Close | Ping | Status
+               | TranscriptRequest)
 CLIENT_DECODER = msgspec.json.Decoder(ClientFrame)
 
 
@@ -189,9 +197,16 @@ class AlertFrame(_ServerFrame, tag="alert", frozen=True):
     alert: dict[str, Any]
 
 
+class TranscriptQueued(_ServerFrame, tag="transcript", frozen=True):
+    """The transcript the visitor asked for is on its way."""
+
+    conversation_id: str
+    email: str
+
+
 ServerFrame = (Welcome | DecisionFrame | Withdraw | MessageFrame | Ack | ConversationFrame
                | TypingFrame | ReadFrame | Pong | Error | Visitors | VisitorsLeft
-               | PresenceFrame | AlertFrame)
+               | PresenceFrame | AlertFrame | TranscriptQueued)
 ENCODE = msgspec.json.Encoder()
 
 

@@ -20,6 +20,7 @@ from floorwalker.chat.routing import agent_name
 from floorwalker.engage import actions as engage_actions
 from floorwalker.errors import ApiError
 from floorwalker.live.visitors import visitors_channel
+from floorwalker.mail import transcripts
 from floorwalker.ops.bodies import MAX_JSON_DEPTH, too_deep
 from floorwalker.ops.http import client_ip
 from floorwalker.profiles.ids import MAX_ID_LENGTH, is_placeholder
@@ -190,6 +191,12 @@ class Connection:
             await self._decision_response(frame)
         elif isinstance(frame, p.Close):
             await actions.close(svc, viewer, frame.conversation_id)
+        elif isinstance(frame, p.TranscriptRequest):
+            settings = svc.settings
+            await self.send(await transcripts.request(transcripts.MailParts(
+                engine=svc.engine, mail_from=settings.mail_from, wake=svc.mail.wake,
+                secret=settings.mail_secret, inbound_domain=settings.mail_inbound_domain,
+                public_url=settings.base_url), viewer, frame))
         elif isinstance(frame, p.Status):
             if viewer.kind != "agent" or self.agent_id is None:
                 raise ApiError(409, "not_an_agent", "Only an agent account has a status.")

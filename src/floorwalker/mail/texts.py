@@ -26,6 +26,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "To answer, open the chat on our website.",
         "footer": "You received this e-mail because you chatted with {workspace}.",
         "our_team": "Our team",
+        "transcript_subject": "Your conversation with {workspace}",
+        "transcript_intro": "Here is your conversation with {workspace}, as you asked:",
+        "transcript_footer": "You received this e-mail because you asked for it in the chat.",
+        "you": "You",
         "unsubscribe": "No more e-mails like this",
     },
     "fr": {
@@ -39,6 +43,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Pour répondre, ouvrez le chat sur notre site.",
         "footer": "Vous recevez cet e-mail parce que vous avez discuté avec {workspace}.",
         "our_team": "Notre équipe",
+        "transcript_subject": "Votre conversation avec {workspace}",
+        "transcript_intro": "Voici votre conversation avec {workspace}, comme demandé :",
+        "transcript_footer": "Vous recevez cet e-mail parce que vous l’avez demandé dans le chat.",
+        "you": "Vous",
         "unsubscribe": "Ne plus recevoir ces e-mails",
     },
     "de": {
@@ -52,6 +60,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Zum Antworten öffnen Sie den Chat auf unserer Website.",
         "footer": "Sie erhalten diese E-Mail, weil Sie mit {workspace} gechattet haben.",
         "our_team": "Unser Team",
+        "transcript_subject": "Ihr Gespräch mit {workspace}",
+        "transcript_intro": "Hier ist Ihr Gespräch mit {workspace}, wie gewünscht:",
+        "transcript_footer": "Sie erhalten diese E-Mail, weil Sie sie im Chat angefordert haben.",
+        "you": "Sie",
         "unsubscribe": "Keine solchen E-Mails mehr",
     },
     "ru": {
@@ -65,6 +77,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Чтобы ответить, откройте чат на нашем сайте.",
         "footer": "Вы получили это письмо, потому что общались в чате с {workspace}.",
         "our_team": "Наша команда",
+        "transcript_subject": "Ваш разговор с {workspace}",
+        "transcript_intro": "Вот ваш разговор с {workspace}, как вы просили:",
+        "transcript_footer": "Вы получили это письмо, потому что запросили его в чате.",
+        "you": "Вы",
         "unsubscribe": "Больше не получать такие письма",
     },
     "nl": {
@@ -78,6 +94,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "chat_hint_no_link": "Open de chat op onze website om te antwoorden.",
         "footer": "Je ontvangt deze e-mail omdat je met {workspace} hebt gechat.",
         "our_team": "Ons team",
+        "transcript_subject": "Je gesprek met {workspace}",
+        "transcript_intro": "Hier is je gesprek met {workspace}, zoals gevraagd:",
+        "transcript_footer": "Je ontvangt deze e-mail omdat je erom vroeg in de chat.",
+        "you": "Jij",
         "unsubscribe": "Geen e-mails zoals deze meer",
     },
 }
@@ -85,13 +105,38 @@ assert set(CATALOGUES) == set(SUPPORTED_UI_LANGUAGES)
 
 _env = Environment(autoescape=True, keep_trailing_newline=True,
                    loader=FileSystemLoader(Path(__file__).parent / "templates"))
-_HTML = _env.get_template("unread_replies.html")
+_HTML = _env.get_template("messages.html")
 
 
 def language_for(preferred: str | None) -> str:
     """The e-mail's language: the visitor's when we write it, else English."""
     base = (preferred or "").lower().replace("_", "-").split("-", 1)[0]
     return base if base in CATALOGUES else "en"
+
+
+def _when(at: float, lang: str) -> str:
+    return format_datetime(datetime.fromtimestamp(at, UTC), "short", tzinfo=UTC,
+                           locale=lang) + " UTC"
+
+
+def _bodies(lang: str, *, subject: str, workspace: str, greeting: str, intro: str,
+            shown: list[dict[str, Any]], hint: str | None, link: str | None, footer: str,
+            unsubscribe: str | None) -> tuple[str, str]:
+    """The plain text and the HTML of an e-mail that carries chat messages."""
+    t = CATALOGUES[lang]
+    lines = [greeting, "", intro, ""]
+    for m in shown:
+        lines += [f"{m['name']} · {m['when']}", *m["text"].splitlines(), ""]
+    if hint:
+        lines += [hint + (f" {link}" if link else ""), ""]
+    lines += ["-- ", footer]
+    if unsubscribe:
+        lines.append(f"{t['unsubscribe']}: {unsubscribe}")
+    lines.append("")
+    html = _HTML.render(lang=lang, subject=subject, workspace=workspace, greeting=greeting,
+                        intro=intro, messages=shown, hint=hint, link=link, footer=footer,
+                        unsubscribe=unsubscribe, unsubscribe_text=t["unsubscribe"])
+    return "\n".join(lines), html
 
 
 def unread_replies(lang: str, *, workspace: str, agent: str | None, visitor_name: str | None,
@@ -102,27 +147,36 @@ def unread_replies(lang: str, *, workspace: str, agent: str | None, visitor_name
     t = CATALOGUES[lang]
     who = agent or t["our_team"]
     shown = [{"name": m.get("name") or t["our_team"], "text": m["text"],
-              "when": format_datetime(datetime.fromtimestamp(m["created_at"], UTC),
-                                      "short", tzinfo=UTC, locale=lang) + " UTC"}
-             for m in messages]
+              "when": _when(m["created_at"], lang)} for m in messages]
     greeting = t["greeting_named"].format(name=visitor_name) if visitor_name else t["greeting"]
-    intro = t["intro"].format(agent=who)
     if can_reply:
         hint, link = t["reply_hint"].format(agent=who), None
     elif link:
         hint = t["chat_hint"]
     else:
         hint = t["chat_hint_no_link"]
-    footer = t["footer"].format(workspace=workspace)
     subject = t["subject"].format(agent=who, workspace=workspace)
-    lines = [greeting, "", intro, ""]
-    for m in shown:
-        lines += [f"{m['name']} · {m['when']}", *m["text"].splitlines(), ""]
-    lines += [hint + (f" {link}" if link else ""), "", "-- ", footer]
-    if unsubscribe:
-        lines.append(f"{t['unsubscribe']}: {unsubscribe}")
-    lines.append("")
-    html = _HTML.render(lang=lang, subject=subject, workspace=workspace, greeting=greeting,
-                        intro=intro, messages=shown, hint=hint, link=link, footer=footer,
-                        unsubscribe=unsubscribe, unsubscribe_text=t["unsubscribe"])
-    return subject, "\n".join(lines), html
+    text, html = _bodies(lang, subject=subject, workspace=workspace, greeting=greeting,
+                         intro=t["intro"].format(agent=who), shown=shown, hint=hint,
+                         link=link, footer=t["footer"].format(workspace=workspace),
+                         unsubscribe=unsubscribe)
+    return subject, text, html
+
+
+def transcript(lang: str, *, workspace: str, visitor_name: str | None,
+               messages: list[dict[str, Any]], can_reply: bool,
+               unsubscribe: str | None = None) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a conversation's transcript the visitor asked for.
+    ``messages``: dicts with ``author``, ``name``, ``text`` and ``created_at``."""
+    t = CATALOGUES[lang]
+    shown = [{"name": t["you"] if m["author"] == "visitor" else m.get("name") or t["our_team"],
+              "text": m["text"], "when": _when(m["created_at"], lang)} for m in messages]
+    greeting = t["greeting_named"].format(name=visitor_name) if visitor_name else t["greeting"]
+    agents = [m.get("name") for m in messages if m["author"] == "agent" and m.get("name")]
+    who = agents[-1] if agents else t["our_team"]
+    subject = t["transcript_subject"].format(workspace=workspace)
+    text, html = _bodies(lang, subject=subject, workspace=workspace, greeting=greeting,
+                         intro=t["transcript_intro"].format(workspace=workspace), shown=shown,
+                         hint=t["reply_hint"].format(agent=who) if can_reply else None,
+                         link=None, footer=t["transcript_footer"], unsubscribe=unsubscribe)
+    return subject, text, html
