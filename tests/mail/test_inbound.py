@@ -116,6 +116,12 @@ def test_a_reply_becomes_the_visitors_message_live_everywhere(
     assert [m.get("channel") for m in stored if m["author"] == "visitor"] == [None, "email"]
     # Answering the e-mail read what it carried: nothing more goes out for it.
     assert tick(app, DELAY + 1) == 0
+    # History finds it among conversations the visitor continued by e-mail.
+    listed = app.get("/api/conversations", headers=tenant.bearer(), params={"channel": "email"})
+    assert [c["id"] for c in listed.json()["conversations"]] == [conv]
+    chat_only = app.get("/api/conversations", headers=tenant.bearer(),
+                        params={"channel": "chat"})
+    assert conv not in [c["id"] for c in chat_only.json()["conversations"]]
 
 
 def test_the_same_email_twice_is_stored_once(app: TestClient, tenant: Tenant,  # noqa: F811

@@ -50,13 +50,14 @@ class Filters(msgspec.Struct, kw_only=True):
     until: float | None = None
     rating: int | None = None
     status: str | None = None
+    channel: str | None = None
 
 
 def _filters(view: str = "all", q: str | None = None, segment: str | None = None,
              agent: str | None = None, department: str | None = None,
              scenario: str | None = None, since: float | None = None,
              until: float | None = None, rating: int | None = None,
-             status: str | None = None) -> Filters:
+             status: str | None = None, channel: str | None = None) -> Filters:
     for name, value in (("q", q), ("segment", segment), ("agent", agent),
                         ("department", department), ("scenario", scenario)):
         if value is not None and "\x00" in value:
@@ -64,7 +65,8 @@ def _filters(view: str = "all", q: str | None = None, segment: str | None = None
             raise ApiError(422, "invalid_request", f"{name} contains a NUL character.",
                            [{"path": f"$.{name}", "problem": "NUL character"}])
     return Filters(view=view, q=q, segment=segment, agent=agent, department=department,
-                   scenario=scenario, since=since, until=until, rating=rating, status=status)
+                   scenario=scenario, since=since, until=until, rating=rating, status=status,
+                   channel=channel)
 
 
 def _where(f: Filters, caller: Staff, rs: RuleSet) -> list[Any]:
@@ -101,6 +103,10 @@ def _where(f: Filters, caller: Staff, rs: RuleSet) -> list[Any]:
         out.append(c.rating == f.rating)
     if f.status:
         out.append(c.status == f.status)
+    if f.channel == "email":  # the visitor replied by e-mail at least once
+        out.append(c.email_at.is_not(None))
+    elif f.channel == "chat":
+        out.append(c.email_at.is_(None))
     return out
 
 
@@ -124,6 +130,8 @@ def _after(before: str) -> Any:
 ViewQ = Annotated[Literal["mine", "queue", "all"], Query()]
 Text64 = Annotated[str | None, Query(max_length=64)]
 Epoch = Annotated[float | None, Query(allow_inf_nan=False)]
+Channel = Annotated[Literal["chat", "email"] | None, Query(
+    description="email: the visitor replied by e-mail at least once; chat: never")]
 
 
 @router.get("", summary="Conversations: mine, my departments' queue, or all; history search")
@@ -134,13 +142,14 @@ async def list_conversations(
         scenario: Text64 = None, since: Epoch = None, until: Epoch = None,
         rating: Annotated[int | None, Query(ge=1, le=5)] = None,
         status: Annotated[Literal["queued", "open", "closed"] | None, Query()] = None,
+        channel: Channel = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         before: Annotated[str | None, Query(max_length=120)] = None) -> Any:
     """Newest activity first; ``next`` pages on."""
     svc = services(request)
     rs = await svc.rules.cache.get(caller.workspace)
     where = _where(_filters(view, q, segment, agent, department, scenario, since, until,
-                            rating, status), caller, rs)
+                            rating, status, channel), caller, rs)
     if before:
         where.append(_after(before))
     async with svc.engine.connect() as conn:
@@ -166,12 +175,13 @@ async def export_csv(
         segment: Text64 = None, agent: Text64 = None, department: Text64 = None,
         scenario: Text64 = None, since: Epoch = None, until: Epoch = None,
         rating: Annotated[int | None, Query(ge=1, le=5)] = None,
-        status: Annotated[Literal["queued", "open", "closed"] | None, Query()] = None) -> Any:
+        status: Annotated[Literal["queued", "open", "closed"] | None, Query()] = None,
+        channel: Channel = None) -> Any:
     """Same filters as the list; one row per conversation, streamed."""
     svc = services(request)
     rs = await svc.rules.cache.get(caller.workspace)
     where = _where(_filters(view, q, segment, agent, department, scenario, since, until,
-                            rating, status), caller, rs)
+                            rating, status, channel), caller, rs)
     header = ["id", "started_at", "closed_at", "status", "department", "scenario", "agent",
               "visitor_id", "visitor_name", "visitor_email", "segments", "rating", "messages",
               "first_visitor_message"]

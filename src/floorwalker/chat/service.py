@@ -413,6 +413,9 @@ async def post_message(conn: AsyncConnection, viewer: Viewer, frame: p.SendMessa
                                 internal=frame.internal and viewer.kind == "agent",
                                 channel=channel)
     rows.append(row)
+    if channel == "email":
+        await conn.execute(update(conversations).where(conversations.c.id == conv_id)
+                           .values(email_at=now))
     conv_now = (await conn.execute(select(conversations).where(
         conversations.c.id == conv_id))).first()
     await _note_author(conn, row)

@@ -281,6 +281,8 @@ conversations = Table(
     Column("last_agent_id", String(255), nullable=True),
     Column("first_reply_at", Float, nullable=True),
     Column("agent_count", Integer, nullable=False, default=0),
+    # When the visitor last replied by e-mail (migration 0016; history's channel filter).
+    Column("email_at", Float, nullable=True),
     Index("ix_conversations_workspace_updated", "workspace_id", "updated_at"),
     Index("ix_conversations_workspace_status", "workspace_id", "status"),
     Index("ix_conversations_workspace_started", "workspace_id", "started_at"),

@@ -4,7 +4,7 @@
 import { api, clear, errorText, h, navigate, route, when } from './core.js';
 import { catalog, chip, foldable, label, segmentMap, svg } from './live-common.js';
 
-const FILTERS = ['q', 'segment', 'agent', 'department', 'scenario', 'from', 'to', 'rating', 'status'];
+const FILTERS = ['q', 'segment', 'agent', 'department', 'scenario', 'from', 'to', 'rating', 'status', 'channel'];
 
 route('history', {
   title: 'History',
@@ -18,7 +18,7 @@ route('history', {
 // The API's query for the filters: dates become epoch seconds (the whole "to" day counts).
 function apiQuery(params) {
   const q = new URLSearchParams({ view: 'all' });
-  for (const key of ['q', 'segment', 'agent', 'department', 'scenario', 'rating', 'status']) {
+  for (const key of ['q', 'segment', 'agent', 'department', 'scenario', 'rating', 'status', 'channel']) {
     if (params[key]) q.set(key, params[key]);
   }
   if (params.from) q.set('since', String(new Date(params.from + 'T00:00:00').getTime() / 1000));
@@ -51,15 +51,18 @@ class HistoryPage {
       segment: select('segment', 'Any segment'), agent: select('agent', 'Any agent'),
       department: select('department', 'Any department'), scenario: select('scenario', 'Any scenario'),
       rating: select('rating', 'Any rating'), status: select('status', 'Any status'),
+      channel: select('channel', 'Chat or e-mail'),
     };
     for (const r of [5, 4, 3, 2, 1]) this.selects.rating.append(h('option', { value: String(r) }, '★'.repeat(r) + ' (' + r + ')'));
     for (const s of ['open', 'queued', 'closed']) this.selects.status.append(h('option', { value: s }, s));
+    this.selects.channel.append(h('option', { value: 'email' }, 'Replied by e-mail'), h('option', { value: 'chat' }, 'Chat only'));
     this.form = h('form', { class: 'filters row', role: 'search', 'aria-label': 'Search conversations' },
       label('Words in the messages', input('q', { type: 'search' })),
       label('Segment', this.selects.segment), label('Agent', this.selects.agent),
       label('Department', this.selects.department), label('Scenario', this.selects.scenario),
       label('From', input('from', { type: 'date' })), label('To', input('to', { type: 'date' })),
       label('Rating', this.selects.rating), label('Status', this.selects.status),
+      label('Channel', this.selects.channel),
       h('div', { class: 'row' },
         h('button', { type: 'submit', class: 'primary', 'data-test': 'history-search' }, 'Search'),
         h('button', { type: 'button', onclick: () => navigate('history') }, 'Clear')));
