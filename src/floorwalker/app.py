@@ -43,6 +43,7 @@ from floorwalker.errors import ApiError
 from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
 from floorwalker.mail import api as mail_api
+from floorwalker.mail import triggered
 from floorwalker.mail.inbound import Inbound
 from floorwalker.mail.outbox import Sender
 from floorwalker.mail.sink import Mailbox
@@ -59,6 +60,7 @@ from floorwalker.profiles.retention import RetentionTask
 from floorwalker.rules import api as rules_api
 from floorwalker.rules import preview_api as rules_preview
 from floorwalker.rules.lookups import LookupStore
+from floorwalker.rules.output import Fired
 from floorwalker.rules.runtime import Rules
 from floorwalker.rules.timers import TimerLoop, fire_timers
 from floorwalker.services import Services
@@ -248,6 +250,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         svc.rules.on_fired.append(webhooks.on_fired)
 
         svc.rules.on_fired.append(engage_actions.decision_pusher(svc.bus))
+        # A scenario's e-mail is queued with its decision; the sender hears of it after.
+        svc.rules.in_transaction.append(triggered.queuer(
+            mail_from=settings.mail_from, secret=settings.mail_secret,
+            public_url=settings.base_url))
+
+        async def wake_for_emails(fired: list[Fired]) -> None:
+            if any(item.action.type == "email" for item in fired):
+                await svc.mail.wake()
+        svc.rules.on_fired.append(wake_for_emails)
         bus = svc.bus
         if isinstance(bus, MemoryBus):
             svc.rules.is_live = lambda ws, anon: bus.subscribers(

@@ -600,15 +600,16 @@ def main() -> None:
 @mail_app.command("list")
 def mail_list(workspace: Annotated[str, typer.Option(help="Workspace slug")],
               status: Annotated[str | None, typer.Option(
-                  help="queued | sent | failed | bounced")] = None,
+                  help="queued | sent | failed | bounced | skipped")] = None,
               limit: Annotated[int, typer.Option(min=1, max=1000)] = 50) -> None:
     """A workspace's e-mails, newest first: to whom, what, and whether they went out."""
     from datetime import UTC, datetime
 
     from floorwalker.mail import outbox
 
-    if status not in (None, "queued", "sent", "failed", "bounced"):
-        console.print("[red]invalid_status:[/red] --status is queued, sent, failed or bounced")
+    if status not in (None, "queued", "sent", "failed", "bounced", "skipped"):
+        console.print("[red]invalid_status:[/red] --status is queued, sent, failed, bounced "
+                      "or skipped")
         raise typer.Exit(1)
 
     async def run(conn: AsyncConnection) -> list[dict[str, Any]]:

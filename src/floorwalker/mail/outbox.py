@@ -31,6 +31,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.errors import ApiError
+from floorwalker.mail import addresses
 from floorwalker.mail.smtp import Connection, PermanentFailure, Relay, TemporaryFailure
 from floorwalker.store.tables import emails
 
@@ -232,6 +233,12 @@ class Sender:
                 async with self.engine.begin() as conn:
                     row = await claim(conn, email_id, time.time() if now is None else now,
                                       self.lease)
+                    refused = (await addresses.status_of(conn, row["workspace_id"],
+                                                         row["to_address"])
+                               if row is not None else None)
+                    if row is not None and refused is not None:
+                        await skip(conn, row, f"the address is {refused}")
+                        row = None
                 if row is None:
                     continue
                 try:
@@ -264,6 +271,15 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.every)
             self._wake.clear()
+
+
+async def skip(conn: AsyncConnection, row: RowMapping, reason: str) -> None:
+    """Not sent, and never will be: its address bounced or unsubscribed after it was
+    queued."""
+    e = emails.c
+    await conn.execute(update(emails).where(
+        e.id == row["id"], e.claimed_until == row["claimed_until"],
+    ).values(status="skipped", claimed_until=None, last_error=reason))
 
 
 async def mark_bounced(conn: AsyncConnection, email_id: str, reason: str) -> str | None:

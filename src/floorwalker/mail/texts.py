@@ -30,6 +30,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Here is your conversation with {workspace}, as you asked:",
         "transcript_footer": "You received this e-mail because you asked for it in the chat.",
         "you": "You",
+        "triggered_footer": "You receive this e-mail because you agreed to hear from {workspace}.",
         "unsubscribe": "No more e-mails like this",
     },
     "fr": {
@@ -47,6 +48,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Voici votre conversation avec {workspace}, comme demandé :",
         "transcript_footer": "Vous recevez cet e-mail parce que vous l’avez demandé dans le chat.",
         "you": "Vous",
+        "triggered_footer": "Vous recevez cet e-mail parce que vous avez accepté d’être "
+                            "contacté par {workspace}.",
         "unsubscribe": "Ne plus recevoir ces e-mails",
     },
     "de": {
@@ -64,6 +67,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Hier ist Ihr Gespräch mit {workspace}, wie gewünscht:",
         "transcript_footer": "Sie erhalten diese E-Mail, weil Sie sie im Chat angefordert haben.",
         "you": "Sie",
+        "triggered_footer": "Sie erhalten diese E-Mail, weil Sie Nachrichten von "
+                            "{workspace} zugestimmt haben.",
         "unsubscribe": "Keine solchen E-Mails mehr",
     },
     "ru": {
@@ -81,6 +86,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Вот ваш разговор с {workspace}, как вы просили:",
         "transcript_footer": "Вы получили это письмо, потому что запросили его в чате.",
         "you": "Вы",
+        "triggered_footer": "Вы получили это письмо, потому что согласились получать "
+                            "письма от {workspace}.",
         "unsubscribe": "Больше не получать такие письма",
     },
     "nl": {
@@ -98,6 +105,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Hier is je gesprek met {workspace}, zoals gevraagd:",
         "transcript_footer": "Je ontvangt deze e-mail omdat je erom vroeg in de chat.",
         "you": "Jij",
+        "triggered_footer": "Je ontvangt deze e-mail omdat je hebt ingestemd met "
+                            "berichten van {workspace}.",
         "unsubscribe": "Geen e-mails zoals deze meer",
     },
 }
@@ -106,6 +115,7 @@ assert set(CATALOGUES) == set(SUPPORTED_UI_LANGUAGES)
 _env = Environment(autoescape=True, keep_trailing_newline=True,
                    loader=FileSystemLoader(Path(__file__).parent / "templates"))
 _HTML = _env.get_template("messages.html")
+_TRIGGERED = _env.get_template("triggered.html")
 
 
 def language_for(preferred: str | None) -> str:
@@ -180,3 +190,31 @@ def transcript(lang: str, *, workspace: str, visitor_name: str | None,
                          hint=t["reply_hint"].format(agent=who) if can_reply else None,
                          link=None, footer=t["transcript_footer"], unsubscribe=unsubscribe)
     return subject, text, html
+
+
+def triggered(lang: str, *, workspace: str, payload: dict[str, Any],
+              unsubscribe: str | None) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a scenario's ``email`` action: its rendered
+    ``title`` (the subject), ``text``, ``coupon``, and ``button`` linking to ``url``."""
+    t = CATALOGUES[lang]
+    subject = str(payload.get("title") or workspace)
+    body = str(payload.get("text") or "")
+    coupon = payload.get("coupon") or None
+    url = payload.get("url") if str(payload.get("url") or "").startswith(
+        ("https://", "http://")) else None
+    button = str(payload.get("button") or url or "")
+    footer = t["triggered_footer"].format(workspace=workspace)
+    lines = [body, ""]
+    if coupon:
+        lines += [str(coupon), ""]
+    if url:
+        lines += [f"{button}: {url}" if button != url else url, ""]
+    lines += ["-- ", footer]
+    if unsubscribe:
+        lines.append(f"{t['unsubscribe']}: {unsubscribe}")
+    lines.append("")
+    html = _TRIGGERED.render(lang=lang, subject=subject, workspace=workspace,
+                             paragraphs=[p for p in body.split("\n\n") if p.strip()],
+                             coupon=coupon, url=url, button=button, footer=footer,
+                             unsubscribe=unsubscribe, unsubscribe_text=t["unsubscribe"])
+    return subject, "\n".join(lines), html

@@ -18,7 +18,7 @@ import msgspec
 
 from floorwalker.profiles.model import Profile
 from floorwalker.rules.context import EvalContext
-from floorwalker.rules.model import VISIBLE_ACTIONS, Action, Scenario
+from floorwalker.rules.model import EMAIL_CONSENT, VISIBLE_ACTIONS, Action, Scenario
 from floorwalker.rules.output import Fired, Output, Withdrawn
 from floorwalker.rules.render import render_action
 from floorwalker.rules.ruleset import CompiledScenario, RuleSet, current_page
@@ -231,6 +231,10 @@ class Engine:
             variant, action = _variant(definition, profile.visitor_id)
             if action is None:
                 continue
+            if action.type == "email" and not can_email(profile):
+                self._record(out, ctx, sc, variant, "suppressed", "no_email_consent", None,
+                             trigger)
+                continue
             visible = action.type in VISIBLE_ACTIONS
             if won and visible:
                 self._record(out, ctx, sc, variant, "suppressed", "lower_priority", None, trigger)
@@ -296,7 +300,10 @@ class Engine:
                 visitor_id=profile.visitor_id, workspace_id=profile.workspace_id,
                 replaces=replaces, visitor=_summary(profile),
                 event=({"name": ctx.event.name, "properties": ctx.event.properties}
-                       if ctx.event is not None else None)))
+                       if ctx.event is not None else None),
+                email_to=(str(profile.attributes.get("email")) if action.type == "email"
+                          else None),
+                workspace_name=rs.workspace_name))
             if visible:
                 won = True
 
@@ -386,6 +393,14 @@ def _replaceable(ctx: EvalContext, priority: int, ttl: float) -> str | None:
         return None
     decision_id = shown.get("id")
     return decision_id if isinstance(decision_id, str) else None
+
+
+def can_email(profile: Profile) -> bool:
+    """Whether an ``email`` action may go to this visitor: identified with a verified user
+    id, with an address, and agreed (``email_consent`` true in their profile)."""
+    address = profile.attributes.get("email")
+    return (profile.user_id is not None and isinstance(address, str) and "@" in address
+            and profile.attributes.get(EMAIL_CONSENT) is True)
 
 
 def _summary(profile: Profile) -> dict[str, Any]:

@@ -13,10 +13,12 @@ import msgspec
 
 SEGMENT_CLASSES = ("behavioural", "geographic", "source", "custom")
 ACTION_TYPES = ("chat_invitation", "popup", "open_chat", "notify_agents", "webhook",
-                "faq_link", "email_capture", "phone_card")
+                "faq_link", "email_capture", "phone_card", "email")
 # Actions the widget shows to the visitor (the others happen on the server side).
 VISIBLE_ACTIONS = frozenset({"chat_invitation", "popup", "open_chat", "faq_link",
                              "email_capture", "phone_card"})
+# An e-mail goes only to a verified visitor whose profile says they agreed to e-mail.
+EMAIL_CONSENT = "email_consent"
 # Actions that open a conversation with a person: they need a free agent.
 LIVE_ACTIONS = frozenset({"chat_invitation", "popup", "open_chat"})
 
@@ -63,10 +65,12 @@ class Audience(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
 
 
 class Action(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    """What happens: a message to the visitor, an alert to agents, or a webhook."""
+    """What happens: a message to the visitor, an alert to agents, a webhook, or an e-mail
+    (``email``: ``title`` is its subject, ``text`` its body, ``button`` and ``url`` a link;
+    only to a verified visitor who agreed, docs/email.md)."""
 
     type: Literal["chat_invitation", "popup", "open_chat", "notify_agents", "webhook",
-                  "faq_link", "email_capture", "phone_card"]
+                  "faq_link", "email_capture", "phone_card", "email"]
     text: Texts = msgspec.field(default_factory=dict)
     title: Texts = msgspec.field(default_factory=dict)
     button: Texts = msgspec.field(default_factory=dict)

@@ -86,6 +86,10 @@ class Fired(msgspec.Struct, kw_only=True, frozen=True):
     replaces: str | None  # the decision it withdrew, if any
     visitor: dict[str, Any]  # the engine's summary of the visitor
     event: dict[str, Any] | None  # the event that caused it (name, properties)
+    # An ``email`` action's: the visitor's address and the workspace's name (the outbox
+    # row is written in the decisions' transaction, where nothing more is read).
+    email_to: str | None = None
+    workspace_name: str = ""
 
 
 class Output(msgspec.Struct):

@@ -95,6 +95,7 @@ class RuleSet:
 
     workspace_id: str
     settings: WorkspaceSettings
+    workspace_name: str = ""  # e-mails a scenario sends come from it
     segments: list[CompiledSegment] = field(default_factory=list)
     scenarios: dict[str, CompiledScenario] = field(default_factory=dict)
     by_event: dict[str, list[CompiledScenario]] = field(default_factory=dict)
@@ -149,9 +150,10 @@ def compile_scenario(sc: Scenario) -> CompiledScenario:
 
 def build_ruleset(workspace_id: str, settings: WorkspaceSettings, segs: list[Segment],
                   scens: list[Scenario], depts: list[Department],
-                  agent_rows: dict[str, Agent]) -> RuleSet:
+                  agent_rows: dict[str, Agent], workspace_name: str = "") -> RuleSet:
     """Compile and index a workspace's rules."""
     rs = RuleSet(workspace_id=workspace_id, settings=settings, loaded_at=time.monotonic(),
+                 workspace_name=workspace_name,
                  departments={d.key: d for d in depts}, agents=agent_rows,
                  sensitive=frozenset(settings.sensitive_attributes))
     tables: set[str] = set()
@@ -227,8 +229,9 @@ class RulesCache:
 
     async def _load(self, workspace_id: str) -> RuleSet:
         async with self.engine.connect() as conn:
-            raw_settings = (await conn.execute(select(workspaces.c.settings).where(
-                workspaces.c.id == workspace_id))).scalar()
+            found = (await conn.execute(select(workspaces.c.settings, workspaces.c.name).where(
+                workspaces.c.id == workspace_id))).first()
+            raw_settings, name = (found.settings, found.name) if found else (None, "")
             segs = [msgspec.json.decode(d, type=Segment) for d in (await conn.execute(
                 select(segments.c.definition).where(segments.c.workspace_id == workspace_id)
             )).scalars()]
@@ -244,5 +247,6 @@ class RulesCache:
                                                                workspace_id))}
         settings = (msgspec.json.decode(raw_settings, type=WorkspaceSettings) if raw_settings
                     else WorkspaceSettings())
-        return build_ruleset(workspace_id, settings, segs, scens, depts, agent_rows)
+        return build_ruleset(workspace_id, settings, segs, scens, depts, agent_rows,
+                             str(name or ""))
 

@@ -38,6 +38,9 @@ class Rules:
         self.presence = Presence()
         self.engine = Engine(self.presence)
         self.on_fired: list[Callable[[list[Fired]], Awaitable[None]]] = []
+        # Writes of other features that must commit with the decisions (the e-mail
+        # outbox): called in the writer's transaction, after the decisions are recorded.
+        self.in_transaction: list[Callable[[AsyncConnection, list[Fired]], Awaitable[None]]] = []
         # Whether a browser of (workspace, anonymous id) has a live socket right now: its
         # decisions are then pushed, and marked delivered in the same transaction.
         self.is_live: Callable[[str, str], bool] = lambda _ws, _anon: False
@@ -80,6 +83,9 @@ class Rules:
             await decision_rows.record(conn, out.decisions)
         for gone in out.withdrawn:
             await decision_rows.withdraw(conn, gone.id, gone.reason)
+        if out.fired:
+            for write in self.in_transaction:
+                await write(conn, out.fired)
         if out.timers_set:
             await conn.execute(_DELETE_TIMERS, {"b_ids": list(out.timers_set)})
             await conn.execute(_INSERT_TIMERS, list(out.timers_set.values()))

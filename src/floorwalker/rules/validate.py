@@ -61,6 +61,14 @@ def check_action(action: Action, path: str, default_language: str) -> list[Probl
         problems.append(_p(path + ".url", "an FAQ link needs a URL"))
     if action.type == "phone_card" and not action.phone:
         problems.append(_p(path + ".phone", "a phone card needs a phone number"))
+    if action.type == "email":
+        if not action.text:
+            problems.append(_p(path + ".text", "an e-mail needs a text in at least one language"))
+        if not action.title:
+            problems.append(_p(path + ".title", "an e-mail needs a subject (title) in at least "
+                               "one language"))
+        if action.url and not action.url.startswith(("https://", "http://")):
+            problems.append(_p(path + ".url", "an e-mail's link is an http(s) URL"))
     if action.type == "notify_agents" and not (action.agents or action.department):
         problems.append(_p(path, "name agents or a department to notify"))
     return problems

@@ -436,7 +436,8 @@ emails = Table(
     Column("list_unsubscribe", Text, nullable=True),
     # The conversation's last message seq this e-mail carries.
     Column("through_seq", Integer, nullable=True),
-    Column("status", String(16), nullable=False),  # queued | sent | failed | bounced
+    # queued | sent | failed | bounced | skipped (its address refuses mail)
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", Float, nullable=False),
     Column("claimed_until", Float, nullable=True),

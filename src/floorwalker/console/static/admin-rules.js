@@ -10,7 +10,7 @@ const CLASSES = ['behavioural', 'geographic', 'source', 'custom'];
 const ACTIONS = [
   ['chat_invitation', 'Chat invitation'], ['popup', 'Pop-up'], ['open_chat', 'Open the chat'],
   ['faq_link', 'FAQ link'], ['email_capture', 'Leave your e-mail'], ['phone_card', 'Phone card'],
-  ['notify_agents', 'Alert agents'], ['webhook', 'Webhook'],
+  ['notify_agents', 'Alert agents'], ['webhook', 'Webhook'], ['email', 'E-mail (to a visitor who agreed)'],
 ];
 const TRIGGERS = [
   ['event', 'An event arrives'], ['segment_entered', 'The visitor enters a segment'],
@@ -362,7 +362,7 @@ function scenarioEditor(body, key) {
     const USES = {
       chat_invitation: ['agent_name', 'inline_reply', 'coupon'], popup: ['image_url', 'coupon', 'inline_reply'],
       open_chat: ['agent_name', 'coupon'], faq_link: ['url'], email_capture: [], phone_card: ['phone', 'url'],
-      notify_agents: ['agents', 'department'], webhook: ['url', 'secret'],
+      notify_agents: ['agents', 'department'], webhook: ['url', 'secret'], email: ['coupon', 'url'],
     };
     const showAction = () => {
       const used = new Set(USES[a.type.value] || []);
@@ -370,7 +370,7 @@ function scenarioEditor(body, key) {
         el.hidden = !used.has(name) && !(action[name] && action.type === a.type.value && name !== 'inline_reply');
       }
       texts.el.hidden = a.type.value === 'webhook';
-      if (a.type.value === 'popup') texts.extras(true);
+      if (a.type.value === 'popup' || a.type.value === 'email') texts.extras(true);
     };
     a.type.addEventListener('change', showAction);
     showAction();
