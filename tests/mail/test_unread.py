@@ -15,12 +15,13 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from floorwalker.app import create_app
 from floorwalker.config import Settings
 from floorwalker.mail.tokens import conversation_of
-from floorwalker.store.tables import mail_threads
+from floorwalker.store.engine import make_engine
+from floorwalker.store.tables import mail_threads, visitors
 from floorwalker.tenancy.keys import user_hash
 from tests.conftest import Tenant, make_tenant
 from tests.mail.conftest import ThreadedMailbox
@@ -177,7 +178,6 @@ def test_the_address_comes_from_the_prechat_form_or_a_verified_identity_only(
 
 
 async def _threads(database_url: str) -> list[Any]:
-    from floorwalker.store.engine import make_engine
     engine = make_engine(database_url)
     try:
         async with engine.connect() as conn:
@@ -207,3 +207,23 @@ def test_the_workspace_sets_the_delay_or_turns_it_off(
     r = app.patch("/api/workspace/settings", headers=tenant.bearer(),
                   json={"email_unread_delay_seconds": 1})
     assert r.status_code == 422
+
+
+def test_a_visitor_who_left_long_ago_gets_the_answer_at_once(
+        app: TestClient, tenant: Tenant, mailbox: ThreadedMailbox, database_url: str) -> None:
+    identify(app, tenant, "ann-laptop", "ann", email="ann@example.com")
+    conv = start_chat(app, tenant, "ann-laptop", "ann")
+    asyncio.run(_left(database_url, hours=3))  # she left three hours ago
+    agent_says(app, tenant, conv, "Sorry for the wait: yes, we do.")
+    assert tick(app, 10) == 1  # no two minutes to wait: she is not coming back to the page
+    [mail] = mailbox.wait_for(1)
+    assert "Sorry for the wait" in (mail.part("plain") or "")
+
+
+async def _left(database_url: str, hours: float) -> None:
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(update(visitors).values(last_seen=time.time() - hours * 3600))
+    finally:
+        await engine.dispose()

@@ -3,9 +3,11 @@
 Every few seconds :meth:`UnreadReplies.tick` looks at the conversations that changed in
 the last day for agent messages (not notes) past the visitor's read mark and past what
 their e-mail thread already dealt with (``mail_threads``). Once the newest of them is
-the workspace's delay old (2 minutes by default) and the visitor has no page of the site
-open, they go out batched in one e-mail, threaded after the conversation's earlier
-e-mails. A visitor who comes back and reads them in time gets none.
+the workspace's delay old (2 minutes by default), or at once when the visitor was last
+seen longer ago than that (an agent answering someone who left long ago), and the
+visitor has no page of the site open, they go out batched in one e-mail, threaded after
+the conversation's earlier e-mails. A visitor who comes back and reads them in time gets
+none.
 
 The address: the one typed in this chat's pre-chat form, else the profile's ``email``
 of a visitor identified with a verified user id. Without one, or with the workspace's
@@ -51,13 +53,14 @@ async def due(conn: AsyncConnection, now: float) -> list[Any]:
         c.id, c.workspace_id, c.visitor_id, c.anonymous_id, c.visitor_read_seq, c.context,
         func.max(m.seq).label("last_seq"), newest.label("last_at"),
         done.label("done"), t.through_seq.label("thread_seq"), t.last_message_id,
-        t.thread_refs,
+        t.thread_refs, visitors.c.last_seen,
     ).select_from(conversations.join(messages, and_(
         m.conversation_id == c.id, m.author == "agent", m.internal == false(),
         m.seq > c.visitor_read_seq)).outerjoin(mail_threads, t.conversation_id == c.id)
+        .outerjoin(visitors, visitors.c.id == c.visitor_id)
     ).where(c.updated_at >= now - LOOKBACK_SECONDS, m.seq > done).group_by(
         c.id, c.workspace_id, c.visitor_id, c.anonymous_id, c.visitor_read_seq, c.context,
-        t.through_seq, t.last_message_id, t.thread_refs,
+        t.through_seq, t.last_message_id, t.thread_refs, visitors.c.last_seen,
     ).having(newest <= now - MIN_DELAY_SECONDS).order_by(newest).limit(BATCH)
     return list(await conn.execute(query))
 
@@ -148,8 +151,12 @@ class UnreadReplies:
             async with self.engine.connect() as conn:
                 workspaces[cand.workspace_id] = await get_workspace(conn, cand.workspace_id)
         ws = workspaces[cand.workspace_id]
+        delay = ws.settings.email_unread_delay_seconds
+        # A visitor gone for longer than the delay when the answer came gets it now: the
+        # delay is for those who might still come back to the page.
+        gone = cand.last_seen is not None and cand.last_seen <= now - delay
         if ws.settings.email_unread_replies and (
-                cand.last_at > now - ws.settings.email_unread_delay_seconds
+                (cand.last_at > now - delay and not gone)
                 or self.present(cand.workspace_id, cand.anonymous_id)):
             return 0  # not yet: wait for the delay, and for the visitor to leave
         try:
