@@ -2,8 +2,10 @@
 reply as the visitor's message in its conversation before it answers 250.
 
 A recipient must be a reply address we signed (``reply+<token>@<inbound domain>``, see
-:mod:`floorwalker.mail.tokens`): anything else, a forged or an expired token, is refused
-at RCPT, so it never reaches a conversation. The sender must be an address the
+:mod:`floorwalker.mail.tokens`), a bounce address we signed, or a workspace's support
+address (``support+<slug>@<inbound domain>``, which starts a conversation): anything
+else, a forged or an expired token, is refused at RCPT, so it never reaches a
+conversation. The sender must be an address the
 conversation's e-mails went to. The same e-mail delivered twice (an SMTP retry) is stored
 once: its Message-ID is the message's client id. Out-of-office and other automatic
 replies are accepted and dropped. Each sender may reply :data:`PER_HOUR` times an hour.
@@ -13,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
+import msgspec
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import func, select
@@ -27,16 +31,21 @@ from floorwalker import protocol as p
 from floorwalker.chat import actions as chat_actions
 from floorwalker.chat import service as chat_service
 from floorwalker.errors import ApiError
+from floorwalker.events import Incoming
 from floorwalker.mail import addresses, outbox
 from floorwalker.mail.reply_text import new_text
 from floorwalker.mail.tokens import conversation_of, unsigned
 from floorwalker.ops.ratelimit import RateLimiter
-from floorwalker.store.tables import conversations, emails
+from floorwalker.profiles.model import PROFILE_DECODER
+from floorwalker.store.tables import conversations, emails, visitors, workspaces
 from floorwalker.store.transaction import atomic
 
 log = structlog.get_logger("floorwalker.mail")
 
 PER_HOUR = 30
+SUPPORT_PER_HOUR = 5  # new conversations one sender may start by e-mail in an hour
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ENCODE = msgspec.json.Encoder()
 BOUNCE_DAYS = 30  # a bounce comes within days of the e-mail; older bounce addresses: refused
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -140,9 +149,27 @@ class Inbound:
         return unsigned(self.secret, "bounce", local.removeprefix("bounce+"),
                         max_age_days=BOUNCE_DAYS)
 
+    def support_slug(self, address: str) -> str | None:
+        """The workspace a support address names (``support+<slug>@<inbound domain>``)."""
+        local, _, domain = address.strip().lower().rpartition("@")
+        slug = local.removeprefix("support+")
+        if domain != self.domain or not local.startswith("support+") or not SLUG.match(slug):
+            return None
+        return slug
+
+    async def _workspace_of(self, slug: str) -> str | None:
+        async with self.parts.engine.connect() as conn:
+            found = (await conn.execute(select(workspaces.c.id).where(
+                workspaces.c.slug == slug))).scalar()
+        return None if found is None else str(found)
+
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
-        if self.conversation_for(address) is None and self.bounced_email(address) is None:
+        slug = self.support_slug(address)
+        if slug is not None and await self._workspace_of(slug) is None:
+            return "550 5.1.1 No such support address"
+        if slug is None and self.conversation_for(address) is None \
+                and self.bounced_email(address) is None:
             return "550 5.1.1 No such reply address (unknown, or too old to answer)"
         if len(envelope.rcpt_tos) >= 5:
             return "452 4.5.3 Too many recipients"
@@ -160,6 +187,9 @@ class Inbound:
                 email_id = self.bounced_email(address)
                 if email_id is not None:
                     await self.bounce(email_id, data)
+                slug = self.support_slug(address)
+                if slug is not None:
+                    await self.support(slug, data, str(envelope.mail_from or ""))
         except Refused as exc:
             return exc.reply
         except Exception:
@@ -187,6 +217,78 @@ class Inbound:
                                  time.time())
         log.info("e-mail bounced", email_id=email_id, reason=failure)
         return True
+
+    # -- a new conversation by e-mail ------------------------------------------------------
+
+    async def support(self, slug: str, data: bytes, envelope_from: str | None = None,
+                      ) -> Outcome:
+        """An e-mail to the workspace's support address starts a conversation (or goes on
+        with the sender's open one). It joins the history of a visitor identified with a
+        verified user id whose profile has that address; anyone else gets a visitor of
+        their own, known by the address. Agents' answers go back by e-mail."""
+        workspace_id = await self._workspace_of(slug)
+        if workspace_id is None:
+            raise Refused("550 5.1.1 No such support address")
+        message = message_from_bytes(data, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        address, name = _sender(message, envelope_from)
+        if not outbox.valid_address(address):
+            raise Refused("550 5.1.7 The sender's address is not one we can answer")
+        try:
+            self.limits.check(address, "email")
+        except ApiError:
+            raise Refused("451 4.7.1 Too many e-mails from this address; try later") from None
+        if _automatic(message):
+            return Outcome("automatic", "")
+        text, attachments = new_text(message)
+        subject = str(message.get("Subject", "")).strip()
+        if subject and not subject.lower().startswith(("re:", "aw:", "sv:", "fw:")):
+            text = f"{subject}\n\n{text}" if text else subject
+        if attachments:
+            text = (text + "\n\n" if text else "") + "[" + ", ".join(
+                f"attachment not kept: {n}" for n in attachments[:10]) + "]"
+        if not text:
+            return Outcome("empty", "")
+        if len(text) > p.MAX_TEXT:
+            text = text[:p.MAX_TEXT - 20].rstrip() + "\n[shortened]"
+        visitor_id = await self._verified_visitor(workspace_id, address)
+        anonymous_id = None
+        if visitor_id is None:
+            # Their own visitor, known by the address (never merged into anyone's history).
+            anonymous_id = "email-" + hashlib.sha256(
+                f"{workspace_id}:{address}".encode()).hexdigest()[:32]
+            now = time.time()
+            ingested = await self.parts.pipeline.ingest([Incoming(
+                type="identify", name="identify", message_id=f"email-{anonymous_id}-{now}",
+                workspace_id=workspace_id, site_id="", anonymous_id=anonymous_id,
+                user_id=None, properties={}, traits={"email": address, **(
+                    {"name": name} if name else {})}, ts=now, received_at=now, context={})])
+            visitor_id = ingested.visitor_ids[0]
+        message_id = str(message.get("Message-ID", "")).strip() or hashlib.sha256(
+            data).hexdigest()
+        viewer = chat_service.Viewer(workspace_id=workspace_id, kind="visitor",
+                                     visitor_id=visitor_id, anonymous_id=anonymous_id,
+                                     verified=True, name=name)
+        form = {"email": address, **({"name": name[:200]} if name else {})}
+        posted = await chat_actions.post_message(self.parts, viewer, p.SendMessage(
+            client_id="email-" + hashlib.sha256(message_id.encode()).hexdigest()[:40],
+            text=text, form=form), channel="email", new_per_hour=SUPPORT_PER_HOUR)
+        log.info("support e-mail stored", conversation_id=posted.conversation_id)
+        return Outcome("stored" if posted.frames else "duplicate", posted.conversation_id,
+                       message_id)
+
+    async def _verified_visitor(self, workspace_id: str, address: str) -> str | None:
+        """The visitor identified with a verified user id whose profile has ``address``."""
+        needle = ENCODE.encode(address).decode()
+        async with self.parts.engine.connect() as conn:
+            rows = await conn.execute(select(visitors.c.id, visitors.c.profile).where(
+                visitors.c.workspace_id == workspace_id, visitors.c.user_id.is_not(None),
+                visitors.c.profile.contains(f'"email":{needle}', autoescape=True)).limit(5))
+            for row in rows:
+                found = PROFILE_DECODER.decode(row.profile).attributes.get("email")
+                if isinstance(found, str) and found.strip().lower() == address:
+                    return str(row.id)
+        return None
 
     # -- one reply ------------------------------------------------------------------------
 
