@@ -107,12 +107,17 @@ def test_one_click_unsubscribe(app: object, tenant: Tenant,  # noqa: F811
     path = urlsplit(link)
     target = f"{path.path}?{path.query}"
     client = app  # the TestClient
-    page = client.get(target)  # type: ignore[attr-defined]
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    page = client.get(target, headers=html)  # type: ignore[attr-defined]
     assert page.status_code == 200 and "ann@example.com" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert client.get(target).json() == {  # type: ignore[attr-defined]
+        "address": "ann@example.com", "unsubscribed": False}
     assert asyncio.run(rows(database_url))[1] == []  # opening the page changes nothing
+    # A mail client's one-click POST (RFC 8058): no page needed.
     done = client.post(target, content="List-Unsubscribe=One-Click", headers={  # type: ignore[attr-defined]
         "Content-Type": "application/x-www-form-urlencoded"})
-    assert done.status_code == 200 and "No more e-mails" in done.text
+    assert done.status_code == 200 and done.json()["unsubscribed"] is True
     marked = asyncio.run(rows(database_url))[1]
     assert [(m.address, m.status) for m in marked] == [("ann@example.com", "unsubscribed")]  # type: ignore[attr-defined]
     # The console's visitor card says so.
@@ -123,6 +128,7 @@ def test_one_click_unsubscribe(app: object, tenant: Tenant,  # noqa: F811
     assert tick(app, DELAY + 1) == 0  # type: ignore[arg-type]
     assert len(mailbox.caught) == 1
     # A link we did not sign, or changed, is refused with a page that says so.
-    bad = client.post(target.replace("ann", "bob"))  # type: ignore[attr-defined]
+    bad = client.post(target.replace("ann", "bob"), headers=html)  # type: ignore[attr-defined]
     assert bad.status_code == 400 and "not valid" in bad.text
-    assert client.get("/v1/email/unsubscribe?t=0123456789").status_code == 400  # type: ignore[attr-defined]
+    refused = client.get("/v1/email/unsubscribe?t=0123456789")  # type: ignore[attr-defined]
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_token"

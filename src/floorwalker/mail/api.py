@@ -50,7 +50,7 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 background:#f4f5f7}}main{{max-width:480px;margin:0 auto;background:#fff;border-radius:8px;
 padding:24px}}h1{{font-size:20px;margin:0 0 12px}}button{{font:inherit;padding:10px 16px;
 border:0;border-radius:6px;background:#1f5fbf;color:#fff;cursor:pointer}}
-p{{overflow-wrap:anywhere}}</style></head><body><main>{body}</main></body></html>"""
+h1,p{{overflow-wrap:anywhere}}</style></head><body><main>{body}</main></body></html>"""
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -60,6 +60,11 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
                                  "style-src 'unsafe-inline'; form-action 'self'"})
 
 
+def _wants_html(request: Request) -> bool:
+    """A browser opening the link (HTML pages); any other client gets JSON."""
+    return "text/html" in request.headers.get("accept", "")
+
+
 def _checked(request: Request, t: str) -> tuple[str, str] | HTMLResponse:
     svc = services(request)
     svc.ip_limiter.check(client_ip(request, svc.settings.trusted_proxies) or "unknown",
@@ -67,25 +72,34 @@ def _checked(request: Request, t: str) -> tuple[str, str] | HTMLResponse:
     try:
         return addresses.unsubscription(svc.settings.mail_secret, t)
     except ApiError as exc:
+        if not _wants_html(request):
+            raise
         return _page("Link not valid", f"<h1>This link is not valid</h1><p>{escape(exc.message)}"
                      "</p>", status=exc.status)
 
 
-@public.get("/unsubscribe", response_class=HTMLResponse,
-            summary="The unsubscribe page an e-mail links to")
+# A page for a browser, JSON for anyone else (a mail client's one-click POST, scripts).
+HTML_OR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {
+    "text/html": {"schema": {"type": "string"}}, "application/json": {}}}}
+
+
+@public.get("/unsubscribe", summary="The unsubscribe page an e-mail links to",
+            responses=HTML_OR_JSON)
 async def unsubscribe_page(request: Request, t: Token) -> Any:
     """Asks to confirm (a link checker that opens it changes nothing)."""
     found = _checked(request, t)
     if isinstance(found, HTMLResponse):
         return found
     _workspace_id, address = found
+    if not _wants_html(request):
+        return {"address": address, "unsubscribed": False}
     return _page("Unsubscribe", f"<h1>No more e-mails to {escape(address)}?</h1>"
                  "<p>You will get no more e-mails from this shop's chat at this address.</p>"
                  f'<form method="post" action="/v1/email/unsubscribe?t={escape(t)}">'
                  '<button type="submit" data-test="unsubscribe">Unsubscribe</button></form>')
 
 
-@public.post("/unsubscribe", response_class=HTMLResponse,
+@public.post("/unsubscribe", responses=HTML_OR_JSON,
              summary="Unsubscribe (the page's button, or a mail client's one-click POST)")
 async def unsubscribe(request: Request, t: Token) -> Any:
     """Marks the address unsubscribed for the workspace: no e-mail goes to it again."""
@@ -94,5 +108,7 @@ async def unsubscribe(request: Request, t: Token) -> Any:
         return found
     address = await addresses.unsubscribe(services(request).engine,
                                           services(request).settings.mail_secret, t)
+    if not _wants_html(request):
+        return {"address": address, "unsubscribed": True}
     return _page("Unsubscribed", f"<h1>Done</h1><p>No more e-mails will go to "
                  f"{escape(address)}.</p>")
