@@ -123,7 +123,7 @@
     '.msg{max-width:85%;padding:8px 11px;border-radius:12px;background:#fff;border:1px solid #e3e5ea;white-space:pre-wrap;overflow-wrap:anywhere}' +
     '.msg[data-author=visitor]{align-self:flex-end;background:var(--c);border-color:transparent}.msg[data-author=visitor] *{color:#fff}' +
     '.msg[data-author=system]{align-self:center;background:#eef1f6;max-width:95%}' +
-    '.who{font-size:12px;font-weight:600;color:#555}.meta{font-size:11px;opacity:.8;text-align:right}' +
+    '.who{font-size:12px;font-weight:600;color:#555}.meta{font-size:11px;opacity:.8;text-align:right}.meta *{font-size:inherit}' +
     '.meta button{border:0;background:none;text-decoration:underline;font-size:11px;padding:0}' +
     '.meta [data-fw=channel]::before{content:" · "}' +
     '.note{align-self:center;font-size:12px;color:#666}' +
