@@ -227,3 +227,18 @@ async def _left(database_url: str, hours: float) -> None:
             await conn.execute(update(visitors).values(last_seen=time.time() - hours * 3600))
     finally:
         await engine.dispose()
+
+
+def test_an_address_typed_in_the_widgets_email_card_is_used(
+        app: TestClient, tenant: Tenant, mailbox: ThreadedMailbox) -> None:
+    # What the widget's email_capture card sends when the visitor leaves their address.
+    r = app.post("/v1/track", headers=tenant.basic(), json={
+        "anonymousId": "dora", "event": "email_captured",
+        "properties": {"$set": {"email": "dora@example.com",
+                                "captured_email": "dora@example.com"}}})
+    assert r.status_code == 200, r.text
+    conv = start_chat(app, tenant, "dora")
+    agent_says(app, tenant, conv, "Here is the answer.")
+    assert tick(app, DELAY + 1) == 1
+    [mail] = mailbox.wait_for(1)
+    assert mail.rcpt_to == ["dora@example.com"]

@@ -10,7 +10,8 @@ the conversation's earlier e-mails. A visitor who comes back and reads them in t
 none.
 
 The address: the one typed in this chat's pre-chat form, else the profile's ``email``
-of a visitor identified with a verified user id. Without one, or with the workspace's
+of a visitor identified with a verified user id, else the one they typed in the widget's
+e-mail card (``captured_email``). Without one, or with the workspace's
 ``email_unread_replies`` off, the thread notes why and moves on.
 """
 
@@ -78,6 +79,9 @@ def _address(context: str | None, row: Any) -> tuple[str | None, Profile | None]
         known = profile.attributes.get("email")
         if outbox.valid_address(known):
             return str(known), profile
+    captured = profile.attributes.get("captured_email") if profile is not None else None
+    if outbox.valid_address(captured):  # typed in the widget's e-mail card
+        return str(captured), profile
     return None, profile
 
 

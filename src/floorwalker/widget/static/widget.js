@@ -948,7 +948,8 @@
           e.preventDefault();
           var v = email.value.trim();
           if (!v || !email.checkValidity()) return email.focus();
-          core.track('email_captured', { decision_id: dec.id, $set: { email: v } });
+          // captured_email: the visitor gave it here, for us to write to (docs/email.md).
+          core.track('email_captured', { decision_id: dec.id, $set: { email: v, captured_email: v } });
           respond(dec, 'accepted');
           form.replaceWith(tr(h('p', { role: 'status', 'data-fw': 'thanks' }), 'thanks'));
           timers.card = setTimeout(function () { if (S._cur === dec) hideDecision(); }, 4000);
