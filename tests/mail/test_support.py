@@ -88,3 +88,21 @@ def test_unknown_support_addresses_are_refused(app: Any) -> None:  # noqa: F811
                          to=f"support+nobody@{DOMAIN}")
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
         write_to_support(app, "bob@example.com", "Hi", "Hello", to=f"support@{DOMAIN}")
+
+
+def test_an_answer_sent_to_support_goes_on_in_its_conversation(
+        app: Any, tenant: Tenant, mailbox: ThreadedMailbox) -> None:  # noqa: F811
+    write_to_support(app, "bob@example.com", "Order 1001 is late", "Where is it?")
+    [conv] = email_conversations(app, tenant)
+    agent_says(app, tenant, conv["id"], "It leaves today.")
+    assert tick(app, DELAY + 1) == 1
+    [answer] = mailbox.wait_for(1)
+    # Bob's mail client answers to the support address, threading on our Message-ID.
+    reply_to(app, answer.message, "Great, thanks!", sender="bob@example.com",
+             to=f"support+acme@{DOMAIN}")
+    assert [c["id"] for c in email_conversations(app, tenant)] == [conv["id"]]
+    assert messages_of(app, tenant, conv["id"])[-1]["text"] == "Great, thanks!"
+    # Someone else quoting the same Message-ID starts a conversation of their own.
+    reply_to(app, answer.message, "Me too", sender="eve@example.com",
+             to=f"support+acme@{DOMAIN}")
+    assert len(email_conversations(app, tenant)) == 2

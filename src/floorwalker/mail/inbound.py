@@ -234,6 +234,11 @@ class Inbound:
         address, name = _sender(message, envelope_from)
         if not outbox.valid_address(address):
             raise Refused("550 5.1.7 The sender's address is not one we can answer")
+        threaded = await self._threaded(workspace_id, message, address)
+        if threaded is not None:
+            # An answer to one of our e-mails that went to the support address instead of
+            # its reply address: it goes on in that conversation.
+            return await self.receive(threaded, data, envelope_from)
         try:
             self.limits.check(address, "email")
         except ApiError:
@@ -276,6 +281,23 @@ class Inbound:
         log.info("support e-mail stored", conversation_id=posted.conversation_id)
         return Outcome("stored" if posted.frames else "duplicate", posted.conversation_id,
                        message_id)
+
+    async def _threaded(self, workspace_id: str, message: EmailMessage,
+                        sender: str) -> str | None:
+        """The conversation of an e-mail of ours this one answers (In-Reply-To,
+        References), when it went to this sender."""
+        ids = [token for header in ("In-Reply-To", "References")
+               for token in str(message.get(header, "")).split()
+               if token.startswith("<") and token.endswith(">")][:20]
+        if not ids:
+            return None
+        e = emails.c
+        async with self.parts.engine.connect() as conn:
+            found = (await conn.execute(select(e.conversation_id).where(
+                e.workspace_id == workspace_id, e.message_id.in_(ids),
+                e.conversation_id.is_not(None), func.lower(e.to_address) == sender,
+            ).limit(1))).scalar()
+        return None if found is None else str(found)
 
     async def _verified_visitor(self, workspace_id: str, address: str) -> str | None:
         """The visitor identified with a verified user id whose profile has ``address``."""
