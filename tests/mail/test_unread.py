@@ -242,3 +242,28 @@ def test_an_address_typed_in_the_widgets_email_card_is_used(
     assert tick(app, DELAY + 1) == 1
     [mail] = mailbox.wait_for(1)
     assert mail.rcpt_to == ["dora@example.com"]
+
+
+def test_the_workspace_sends_under_its_own_name_and_address(
+        app: TestClient, tenant: Tenant, mailbox: ThreadedMailbox) -> None:
+    settings_patch(app, tenant, email_from_name="Acme Boots",
+                   email_from_address="help@acme-boots.example")
+    identify(app, tenant, "ann-laptop", "ann", locale="en-GB", email="ann@example.com")
+    conv = start_chat(app, tenant, "ann-laptop", "ann")
+    agent_says(app, tenant, conv, "Yes.")
+    assert tick(app, DELAY + 1) == 1
+    [mail] = mailbox.wait_for(1)
+    [sender] = mail.message["From"].addresses
+    assert sender.addr_spec == "help@acme-boots.example"
+    assert sender.display_name.endswith("(Acme Boots)")
+    assert "(Acme Boots)" in mail.message["Subject"]
+    for bad in ({"email_from_address": "help@acme.example\r\nBcc: x@y.example"},
+                {"email_from_address": "Acme <help@acme.example>"},
+                {"email_from_name": "Acme\nBcc: x"}):
+        r = app.patch("/api/workspace/settings", headers=tenant.bearer(), json=bad)
+        assert r.status_code == 422, bad
+    settings_patch(app, tenant, email_from_name=None, email_from_address=None)
+    agent_says(app, tenant, conv, "Anything else?")
+    assert tick(app, DELAY + 1) == 1
+    _first, second = mailbox.wait_for(2)
+    assert second.message["From"].addresses[0].addr_spec == "shop@acme.example"

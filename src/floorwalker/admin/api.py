@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import admin_principal, bearer_scheme, principal
 from floorwalker.errors import ApiError
+from floorwalker.mail.outbox import ADDRESS
 from floorwalker.services import services
 from floorwalker.tenancy import service
 from floorwalker.tenancy.service import WorkspaceSettings
@@ -59,6 +60,11 @@ class SettingsIn(BaseModel):
     count_chats_without_visitor_message: bool | None = None
     email_unread_replies: bool | None = None
     email_unread_delay_seconds: float | None = Field(default=None, ge=10, le=7 * 86400)
+    # null clears them: the workspace's name, and the server's FLOORWALKER_MAIL_FROM.
+    email_from_name: str | None = Field(default=None, min_length=1, max_length=100,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")
+    email_from_address: str | None = Field(default=None, max_length=254,
+                                           pattern=ADDRESS.pattern)
 
 
 def _dump(value: Any) -> Any:
@@ -120,6 +126,10 @@ async def patch_settings(body: SettingsIn, request: Request,
                 setattr(settings, name, value.strip() if isinstance(value, str) else value)
         if "conversion_min_value" in body.model_fields_set:
             settings.conversion_min_value = body.conversion_min_value
+        for name in ("email_from_name", "email_from_address"):
+            if name in body.model_fields_set:
+                value = getattr(body, name)
+                setattr(settings, name, value.strip() if isinstance(value, str) else None)
 
     async def changed() -> None:
         # The rule set carries the settings (sensitive names included) to every reader.

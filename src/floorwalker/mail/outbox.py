@@ -50,6 +50,11 @@ def valid_address(value: object) -> bool:
     return isinstance(value, str) and len(value) <= 320 and ADDRESS.match(value) is not None
 
 
+def outbox_address(value: str | None) -> bool:
+    """A sender address we may put in From (the same rule as a recipient's)."""
+    return value is not None and valid_address(value)
+
+
 def one_line(value: str, limit: int) -> str:
     """A header value: line breaks and control characters become spaces, at most
     ``limit`` characters."""
@@ -75,6 +80,7 @@ class Draft:
     reply_to: str | None = None
     through_seq: int | None = None
     list_unsubscribe: str | None = None  # the one-click unsubscribe URL (RFC 8058)
+    from_address: str | None = None  # the workspace's own sender, else the server's
 
 
 def domain_of(address: str) -> str:
@@ -98,6 +104,7 @@ async def enqueue(conn: AsyncConnection, draft: Draft, *, now: float, mail_from:
         body_html=draft.body_html, message_id=message_id, in_reply_to=draft.in_reply_to,
         thread_refs=draft.thread_refs, reply_to=draft.reply_to, language=draft.language,
         list_unsubscribe=draft.list_unsubscribe,
+        from_address=draft.from_address if outbox_address(draft.from_address) else None,
         through_seq=draft.through_seq, status="queued", attempts=0, next_attempt_at=now,
         claimed_until=None, last_error=None, created_at=now, sent_at=None))
     return message_id
@@ -106,7 +113,7 @@ async def enqueue(conn: AsyncConnection, draft: Draft, *, now: float, mail_from:
 def compose(row: RowMapping | dict[str, Any], mail_from: str) -> EmailMessage:
     """The MIME message of an outbox row: plain text, and HTML as its alternative."""
     msg = EmailMessage()
-    msg["From"] = formataddr((row["from_name"] or "", mail_from))
+    msg["From"] = formataddr((row["from_name"] or "", row.get("from_address") or mail_from))
     msg["To"] = row["to_address"]
     msg["Subject"] = row["subject"]
     msg["Date"] = formatdate(row["created_at"], usegmt=True)

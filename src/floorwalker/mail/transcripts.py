@@ -75,14 +75,16 @@ async def request(parts: MailParts, viewer: chat_service.Viewer,
         can_reply = bool(parts.inbound_domain and parts.secret)
         unsubscribe = (addresses.unsubscribe_url(parts.secret, parts.public_url, ws.id, address)
                        if parts.secret and parts.public_url else None)
+        brand = ws.settings.email_from_name or ws.name
         subject, body_text, body_html = texts.transcript(
-            lang, workspace=ws.name, visitor_name=name if isinstance(name, str) else None,
+            lang, workspace=brand, visitor_name=name if isinstance(name, str) else None,
             messages=[{"author": r.author, "name": r.name, "text": r.text,
                        "created_at": r.created_at} for r in rows],
             can_reply=can_reply, unsubscribe=unsubscribe)
         await outbox.enqueue(conn, outbox.Draft(
             workspace_id=ws.id, kind="transcript", to_address=address, subject=subject,
-            body_text=body_text, body_html=body_html, from_name=ws.name, language=lang,
+            body_text=body_text, body_html=body_html, from_name=brand, language=lang,
+            from_address=ws.settings.email_from_address,
             conversation_id=conv.id, visitor_id=conv.visitor_id,
             reply_to=reply_address(parts.secret, parts.inbound_domain, conv.id, now)
             if parts.secret and parts.inbound_domain else None,

@@ -40,7 +40,8 @@ def queuer(*, mail_from: str, secret: str | None, public_url: str | None,
             await outbox.enqueue(conn, outbox.Draft(
                 workspace_id=item.workspace_id, kind="triggered", to_address=address,
                 subject=subject, body_text=body_text, body_html=body_html,
-                from_name=workspace, language=lang, visitor_id=item.visitor_id,
+                from_name=workspace, from_address=item.email_from, language=lang,
+                visitor_id=item.visitor_id,
                 list_unsubscribe=unsubscribe), now=time.time(), mail_from=mail_from)
 
     return queue

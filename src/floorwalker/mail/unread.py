@@ -201,15 +201,17 @@ class UnreadReplies:
             url = page.url if page is not None else None
             link = url if url and url.startswith(("https://", "http://")) else None
             can_reply = bool(self.inbound_domain and self.secret)
+            brand = ws.settings.email_from_name or ws.name
             subject, body_text, body_html = texts.unread_replies(
-                lang, workspace=ws.name, agent=agent,
+                lang, workspace=brand, agent=agent,
                 visitor_name=name if isinstance(name, str) else None, messages=shown,
                 link=link, can_reply=can_reply, unsubscribe=unsubscribe)
             refs = [r for r in (cand.thread_refs or "").split() if r]
             message_id = await outbox.enqueue(conn, outbox.Draft(
                 workspace_id=cand.workspace_id, kind="unread_replies", to_address=address,
                 subject=subject, body_text=body_text, body_html=body_html,
-                from_name=f"{agent or texts.CATALOGUES[lang]['our_team']} ({ws.name})",
+                from_name=f"{agent or texts.CATALOGUES[lang]['our_team']} ({brand})",
+                from_address=ws.settings.email_from_address,
                 language=lang, conversation_id=cand.id, visitor_id=cand.visitor_id,
                 in_reply_to=cand.last_message_id, thread_refs=" ".join(refs) or None,
                 reply_to=reply_address(self.secret, self.inbound_domain, cand.id, now)

@@ -303,7 +303,8 @@ class Engine:
                        if ctx.event is not None else None),
                 email_to=(str(profile.attributes.get("email")) if action.type == "email"
                           else None),
-                workspace_name=rs.workspace_name))
+                workspace_name=rs.settings.email_from_name or rs.workspace_name,
+                email_from=rs.settings.email_from_address))
             if visible:
                 won = True
 

@@ -89,7 +89,8 @@ class Fired(msgspec.Struct, kw_only=True, frozen=True):
     # An ``email`` action's: the visitor's address and the workspace's name (the outbox
     # row is written in the decisions' transaction, where nothing more is read).
     email_to: str | None = None
-    workspace_name: str = ""
+    workspace_name: str = ""  # the e-mail's sender name: the workspace's brand or name
+    email_from: str | None = None  # the workspace's own sender address
 
 
 class Output(msgspec.Struct):

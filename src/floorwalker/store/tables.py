@@ -424,6 +424,8 @@ emails = Table(
     Column("visitor_id", String(40), nullable=True),
     Column("to_address", String(320), nullable=False),
     Column("from_name", String(200), nullable=True),
+    # The workspace's own sender address (migration 0017); else FLOORWALKER_MAIL_FROM.
+    Column("from_address", String(320), nullable=True),
     Column("subject", String(300), nullable=False),
     Column("body_text", Text, nullable=False),
     Column("body_html", Text, nullable=True),

@@ -44,6 +44,10 @@ class WorkspaceSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     # (docs/email.md).
     email_unread_replies: bool = True
     email_unread_delay_seconds: float = 120.0
+    # The name and address e-mails come from (agents' names go before the name); unset:
+    # the workspace's name and FLOORWALKER_MAIL_FROM. The relay must accept the address.
+    email_from_name: str | None = None
+    email_from_address: str | None = None
 
 
 class Workspace(msgspec.Struct, kw_only=True):
