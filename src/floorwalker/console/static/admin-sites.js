@@ -110,7 +110,7 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
       emailUnread: h('input', { type: 'checkbox', 'aria-describedby': 'email-unread-hint', 'data-test': 'email-unread' }),
       emailDelay: input(s.email_unread_delay_seconds ?? 120, { type: 'number', min: 10, max: 604800, step: 'any', 'data-test': 'email-unread-delay' }),
       fromName: input(s.email_from_name ?? '', { maxlength: 100, placeholder: ws.name, 'data-test': 'email-from-name' }),
-      fromAddress: input(s.email_from_address ?? '', { type: 'email', maxlength: 254, placeholder: 'the server\'s (FLOORWALKER_MAIL_FROM)', 'data-test': 'email-from-address' }),
+      fromAddress: input(s.email_from_address ?? '', { type: 'email', maxlength: 254, placeholder: 'help@your-shop.example', 'data-test': 'email-from-address' }),
     };
     f.silent.checked = !!s.count_chats_without_visitor_message;
     f.emailUnread.checked = s.email_unread_replies ?? true;
@@ -135,7 +135,7 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
         h('div', { class: 'grid' }, form.field('after (seconds)', f.emailDelay, '$.email_unread_delay_seconds'),
           form.field('E-mails come from (name)', f.fromName, '$.email_from_name'),
           form.field('E-mails come from (address)', f.fromAddress, '$.email_from_address',
-            'Your relay must be allowed to send as it (SPF, DKIM).'))),
+            'Empty: the server\'s address. Your relay must be allowed to send as it (SPF, DKIM).'))),
       form.status, h('div', { class: 'row' }, save));
     form.el.addEventListener('submit', async (event) => {
       event.preventDefault();
