@@ -9,7 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from floorwalker.mail import addresses
 from floorwalker.mail.sink import Caught, Mailbox
+from floorwalker.store.engine import make_engine
+from floorwalker.store.transaction import atomic
 
 
 class ThreadedMailbox:
@@ -57,3 +60,16 @@ def mailbox() -> Iterator[ThreadedMailbox]:
     box = ThreadedMailbox()
     yield box
     box.close()
+
+
+def unsubscribed(database_url: str, workspace_id: str, address: str) -> None:
+    """``address`` asked for no more e-mail from the workspace (as its link does)."""
+    async def mark() -> None:
+        engine = make_engine(database_url)
+        try:
+            async with atomic(engine) as tx:
+                await addresses.mark(tx.conn, workspace_id, address, addresses.UNSUBSCRIBED,
+                                     "test", time.time())
+        finally:
+            await engine.dispose()
+    asyncio.run(mark())

@@ -4,15 +4,11 @@ else's conversation, a bad or unsubscribed address, and past 3 an hour."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
-from floorwalker.mail import addresses
-from floorwalker.store.engine import make_engine
-from floorwalker.store.transaction import atomic
 from tests.conftest import Tenant
-from tests.mail.conftest import ThreadedMailbox
+from tests.mail.conftest import ThreadedMailbox, unsubscribed
 from tests.mail.test_inbound import app  # noqa: F401 (a fixture)
 from tests.mail.test_unread import (
     agent_says,
@@ -66,7 +62,7 @@ def test_refusals(app: Any, tenant: Tenant, mailbox: ThreadedMailbox,  # noqa: F
         assert ask(ws, conv, "not an address")["code"] == "invalid_address"
         assert ask(ws, conv, "bob@example.com\r\nBcc: x@example.com")["code"] == \
             "invalid_address"
-        asyncio.run(_unsubscribe(database_url, tenant.workspace_id, "gone@example.com"))
+        unsubscribed(database_url, tenant.workspace_id, "gone@example.com")
         assert ask(ws, conv, "gone@example.com")["code"] == "address_unsubscribed"
         for n in range(3):
             assert ask(ws, conv, f"bob{n}@example.com")["type"] == "transcript"
@@ -81,12 +77,3 @@ def test_refusals(app: Any, tenant: Tenant, mailbox: ThreadedMailbox,  # noqa: F
     assert sorted(m.rcpt_to[0] for m in mailbox.caught) == [
         "bob0@example.com", "bob1@example.com", "bob2@example.com"]
 
-
-async def _unsubscribe(database_url: str, workspace_id: str, address: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        async with atomic(engine) as tx:
-            await addresses.mark(tx.conn, workspace_id, address, addresses.UNSUBSCRIBED,
-                                 "test", time.time())
-    finally:
-        await engine.dispose()

@@ -4,15 +4,11 @@ caps hold; no consent, an unsubscribed address, or a missing subject stop it."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
-from floorwalker.mail import addresses
-from floorwalker.store.engine import make_engine
-from floorwalker.store.transaction import atomic
 from tests.conftest import Tenant
-from tests.mail.conftest import ThreadedMailbox
+from tests.mail.conftest import ThreadedMailbox, unsubscribed
 from tests.mail.test_inbound import app  # noqa: F401 (a fixture)
 from tests.mail.test_unread import tenant  # noqa: F401 (a fixture)
 
@@ -95,7 +91,7 @@ def test_no_consent_no_verified_identity_or_unsubscribed_no_email(
     assert eve["reason"] == "no_email_consent"
     # One who agreed, then unsubscribed.
     person(app, tenant, "cleo", email="cleo@example.com", email_consent=True)
-    asyncio.run(_unsubscribe(database_url, tenant.workspace_id, "cleo@example.com"))
+    unsubscribed(database_url, tenant.workspace_id, "cleo@example.com")
     trigger(app, tenant, "cleo")
     time.sleep(0.5)
     assert mailbox.caught == []
@@ -109,12 +105,3 @@ def test_an_email_action_needs_a_subject_and_a_text(app: Any, tenant: Tenant) ->
     paths = {d["path"] for d in r.json()["error"]["details"]}
     assert {"$.action.title", "$.action.url"} <= paths
 
-
-async def _unsubscribe(database_url: str, workspace_id: str, address: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        async with atomic(engine) as tx:
-            await addresses.mark(tx.conn, workspace_id, address, addresses.UNSUBSCRIBED,
-                                 "test", time.time())
-    finally:
-        await engine.dispose()

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from floorwalker.errors import ApiError
 from floorwalker.mail import addresses
 from floorwalker.mail.smtp import Connection, PermanentFailure, Relay, TemporaryFailure
+from floorwalker.ops.background import Background
 from floorwalker.store.tables import emails
 
 log = structlog.get_logger("floorwalker.mail")
@@ -199,19 +200,15 @@ class Sender:
         self.every = every
         self.lease = lease
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("floorwalker-mail-sender")
 
     def start(self) -> None:
         """Begin sending (nothing happens without a relay: e-mails wait queued)."""
         if self.relay is not None:
-            self._task = asyncio.create_task(self._loop(), name="floorwalker-mail-sender")
+            self._task.start(self._loop)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def wake(self) -> None:
         """An on-commit hook: something was queued."""

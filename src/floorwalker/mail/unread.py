@@ -18,7 +18,6 @@ e-mail card (``captured_email``). Without one, or with the workspace's
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from floorwalker.mail import addresses, outbox, texts
 from floorwalker.mail.tokens import reply_address
+from floorwalker.ops.background import Background
 from floorwalker.profiles.model import PROFILE_DECODER, Profile
 from floorwalker.store.tables import conversations, mail_threads, messages, visitors
 from floorwalker.store.transaction import atomic
@@ -124,17 +124,13 @@ class UnreadReplies:
         self.present = present
         self.wake = wake
         self.every = every
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("floorwalker-unread-replies")
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="floorwalker-unread-replies")
+        self._task.start(self._loop)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def tick(self, now: float | None = None) -> int:
         """Queue the e-mails due at ``now``; returns how many."""
