@@ -9,7 +9,8 @@
   var K = ['chat', 'launch', 'close', 'dismiss', 'ph', 'send', 'typing', 'typingA', 'sending', 'sent',
     'read', 'failed', 'unread', 'reconnecting', 'reply', 'replyPh', 'copy', 'copied', 'code', 'more',
     'call', 'faq', 'email', 'thanks', 'pre', 'name', 'phone', 'start', 'rate', 'star', 'comment',
-    'found', 'yes', 'no', 'rateThanks', 'ended', 'question', 'req', 'badEmail'];
+    'found', 'yes', 'no', 'rateThanks', 'ended', 'question', 'req', 'badEmail',
+    'trOpen', 'trDone', 'trNoMail', 'trMany', 'trFail'];
   var L = {
     en: ['Chat', 'Chat with us', 'Close chat', 'Dismiss', 'Write a message…', 'Send', '{n} is typing…',
       'Typing…', 'Sending…', 'Sent', 'Read', 'Not sent. Retry', '{n} unread', 'Reconnecting…', 'Reply',
@@ -18,7 +19,9 @@
       'Start chat', 'How was the chat?', '{n} out of 5', 'Comment (optional)',
       'Did you find what you were looking for?', 'Yes', 'No', 'Thank you for your feedback!',
       'The conversation has ended.', 'Your question', 'Please fill in this field.',
-      'Please enter a valid e-mail address.'],
+      'Please enter a valid e-mail address.', 'E-mail me this conversation',
+      'We sent this conversation to {n}.', 'This address does not accept our e-mails. Please use another one.',
+      'Too many requests. Please try again later.', 'We could not send it. Please try again.'],
     fr: ['Discussion', 'Discuter avec nous', 'Fermer la discussion', 'Ignorer', 'Écrivez un message…',
       'Envoyer', '{n} écrit…', 'En train d’écrire…', 'Envoi…', 'Envoyé', 'Lu', 'Non envoyé. Réessayer',
       '{n} non lu(s)', 'Reconnexion…', 'Répondre', 'Posez votre question…', 'Copier', 'Copié !',
@@ -27,7 +30,9 @@
       'Comment s’est passée la discussion ?', '{n} sur 5', 'Commentaire (facultatif)',
       'Avez-vous trouvé ce que vous cherchiez ?', 'Oui', 'Non', 'Merci pour votre avis !',
       'La discussion est terminée.', 'Votre question', 'Veuillez remplir ce champ.',
-      'Veuillez saisir une adresse e-mail valide.'],
+      'Veuillez saisir une adresse e-mail valide.', 'Recevoir la discussion par e-mail',
+      'Nous avons envoyé cette discussion à {n}.', 'Cette adresse ne reçoit pas nos e-mails. Veuillez en saisir une autre.',
+      'Trop de demandes. Veuillez réessayer plus tard.', 'L’envoi a échoué. Veuillez réessayer.'],
     de: ['Chat', 'Chatten Sie mit uns', 'Chat schließen', 'Ausblenden', 'Nachricht schreiben…',
       'Senden', '{n} schreibt…', 'Schreibt…', 'Wird gesendet…', 'Gesendet', 'Gelesen',
       'Nicht gesendet. Erneut versuchen', '{n} ungelesen', 'Verbindung wird wiederhergestellt…',
@@ -36,7 +41,9 @@
       'Telefon', 'Chat starten', 'Wie war der Chat?', '{n} von 5', 'Kommentar (optional)',
       'Haben Sie gefunden, wonach Sie gesucht haben?', 'Ja', 'Nein', 'Danke für Ihr Feedback!',
       'Das Gespräch wurde beendet.', 'Ihre Frage', 'Bitte füllen Sie dieses Feld aus.',
-      'Bitte geben Sie eine gültige E-Mail-Adresse ein.'],
+      'Bitte geben Sie eine gültige E-Mail-Adresse ein.', 'Dieses Gespräch per E-Mail erhalten',
+      'Wir haben dieses Gespräch an {n} gesendet.', 'An diese Adresse können wir keine E-Mails senden. Bitte geben Sie eine andere ein.',
+      'Zu viele Anfragen. Bitte versuchen Sie es später noch einmal.', 'Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.'],
     ru: ['Чат', 'Напишите нам', 'Закрыть чат', 'Скрыть', 'Напишите сообщение…', 'Отправить',
       '{n} печатает…', 'Печатает…', 'Отправка…', 'Отправлено', 'Прочитано', 'Не отправлено. Повторить',
       'Непрочитанных: {n}', 'Переподключение…', 'Ответить', 'Задайте вопрос…', 'Копировать',
@@ -44,7 +51,9 @@
       'Прежде чем начать, представьтесь', 'Имя', 'Телефон', 'Начать чат', 'Как прошёл чат?',
       '{n} из 5', 'Комментарий (необязательно)', 'Вы нашли то, что искали?', 'Да', 'Нет',
       'Спасибо за отзыв!', 'Разговор завершён.', 'Ваш вопрос', 'Заполните это поле.',
-      'Введите правильный адрес эл. почты.'],
+      'Введите правильный адрес эл. почты.', 'Отправить переписку на эл. почту',
+      'Мы отправили переписку на {n}.', 'На этот адрес нельзя отправить письмо. Укажите другой.',
+      'Слишком много запросов. Попробуйте позже.', 'Не удалось отправить. Попробуйте ещё раз.'],
     nl: ['Chat', 'Chat met ons', 'Chat sluiten', 'Verbergen', 'Typ een bericht…', 'Versturen',
       '{n} typt…', 'Typt…', 'Versturen…', 'Verstuurd', 'Gelezen', 'Niet verstuurd. Opnieuw proberen',
       '{n} ongelezen', 'Opnieuw verbinden…', 'Beantwoorden', 'Stel uw vraag…', 'Kopiëren',
@@ -52,7 +61,9 @@
       'Stel uzelf even voor voordat we beginnen', 'Naam', 'Telefoon', 'Chat starten',
       'Hoe was de chat?', '{n} van 5', 'Opmerking (optioneel)', 'Heeft u gevonden wat u zocht?', 'Ja',
       'Nee', 'Bedankt voor uw feedback!', 'Het gesprek is beëindigd.', 'Uw vraag', 'Vul dit veld in.',
-      'Vul een geldig e-mailadres in.']
+      'Vul een geldig e-mailadres in.', 'Stuur mij dit gesprek per e-mail',
+      'We hebben dit gesprek naar {n} gestuurd.', 'Dit adres ontvangt geen e-mail van ons. Vul een ander adres in.',
+      'Te veel verzoeken. Probeer het later opnieuw.', 'Versturen is mislukt. Probeer het opnieuw.']
   };
   // What routing tells the visitor (a message's `notice`: its kind and values), keyed.
   var NOTICE = {
@@ -84,7 +95,7 @@
   var lang = 'en', bound = [];
   function T(k, n) {
     var s = L[lang][K.indexOf(k)] || L.en[K.indexOf(k)] || k;
-    return n == null ? s : s.replace('{n}', n);
+    return n == null ? s : s.replace('{n}', function () { return String(n); }); // no $-patterns from n
   }
   // Element text or attribute that follows the language.
   function tr(el, k, attr, n) {
@@ -140,6 +151,11 @@
     '.coupon code{flex:1;font-family:ui-monospace,Menlo,monospace;font-size:16px;font-weight:700;letter-spacing:.05em}' +
     '.msg .coupon *{color:inherit}.coupon .lbl{font-size:12px;opacity:.8}' +
     'a{color:var(--c)}.extra{padding:10px 12px;border-top:1px solid #e3e5ea;background:#fff;display:flex;flex-direction:column;gap:8px}' +
+    '.tools{display:flex;justify-content:flex-end;padding:0 12px 4px;background:#fff}' +
+    '.link{display:inline-flex;align-items:center;gap:5px;min-height:26px;border:0;background:none;padding:4px 0;font-size:12px;color:#555;text-decoration:underline;text-underline-offset:2px}' +
+    '.link svg{width:14px;height:14px;fill:currentColor;flex:none}.link:hover{color:var(--c)}' +
+    '.tx .row{margin:0;flex-wrap:nowrap}.tx .title{font-weight:600}.tx .btn{flex:none}.tx .btn[aria-disabled=true]{opacity:.7;cursor:default}' +
+    '.tx .done{overflow-wrap:anywhere}' +
     'label{display:flex;flex-direction:column;gap:3px;font-size:13px}.err{color:#b42318;font-size:12px}[aria-invalid=true]{border-color:#b42318}.stars{display:flex;gap:4px}.stars .btn{padding:6px 10px}' +
     '@media (max-width:480px){.box{right:0;left:0;width:100%;max-width:100%;border-radius:12px 12px 0 0;bottom:0}' +
     '.open .launcher{display:none}.bubble{width:auto;left:8px;right:8px;bottom:84px;border-radius:12px}.panel{height:85vh;height:85dvh}.popup{max-height:85vh}}' +
@@ -215,6 +231,7 @@
     disconnect();
     ss(null);
     S = fresh(aid()); S.convs = {}; S._attempt = 0; S._conn = ''; S._hist = {};
+    clearTimeout(timers.tx); ui.tx = null;
     hideDecision(); closePanel(false); renderLog(); showExtra(); badge();
     connect();
   });
@@ -278,9 +295,18 @@
       } }), 'ph', 'placeholder'), 'ph', 'aria-label');
     ui.send = tr(h('button', { type: 'submit', 'class': 'btn', 'data-fw': 'send' }), 'send');
     ui.compose = h('form', { 'class': 'compose', onsubmit: function (e) { e.preventDefault(); submit(); } }, [ui.input, ui.send]);
+    // "E-mail me this conversation": under the text box (or the survey), once an agent wrote.
+    var env = d.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    env.setAttribute('viewBox', '0 0 24 24'); env.setAttribute('aria-hidden', 'true');
+    var envPath = d.createElementNS('http://www.w3.org/2000/svg', 'path');
+    envPath.setAttribute('d', 'M3 5h18a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm1 2.4V17h16V7.4l-8 5.3-8-5.3zM5.6 7l6.4 4.3L18.4 7H5.6z');
+    env.appendChild(envPath);
+    ui.txLink = h('button', { type: 'button', 'class': 'link', 'data-fw': 'transcript-open', onclick: function () { txOpen(); } },
+      [env, tr(h('span'), 'trOpen')]);
+    ui.tools = h('div', { 'class': 'tools', hidden: true }, [ui.txLink]);
     ui.panel = tr(h('div', { id: 'fw-panel', 'class': 'box panel', 'data-fw': 'panel', role: 'dialog',
       'aria-modal': 'false', lang: lang, hidden: true },
-      [h('div', { 'class': 'head' }, [ui.title, ui.status, close]), ui.log, ui.typing, ui.extra, ui.compose]), 'chat', 'aria-label');
+      [h('div', { 'class': 'head' }, [ui.title, ui.status, close]), ui.log, ui.typing, ui.extra, ui.compose, ui.tools]), 'chat', 'aria-label');
     ui.deck = h('div');
     wrap.appendChild(ui.deck);
     wrap.appendChild(ui.panel);
@@ -355,6 +381,7 @@
     });
     S.draft.forEach(function (m) { ui.log.appendChild(msgEl(m)); });
     scroll();
+    tools();
   }
   function msgEl(m) {
     if (m.note) return tr(h('div', { 'class': 'note', 'data-fw': 'note' }), m.note);
@@ -391,6 +418,7 @@
     if (cid && (cid !== S.order[S.order.length - 1] || S.draft.length)) return renderLog();
     ui.log.appendChild(msgEl(m));
     scroll();
+    tools();
   }
   function find(pred) {
     var all = [S.draft].concat(S.order.map(function (c) { return S.msgs[c] || []; }));
@@ -509,6 +537,7 @@
     clearInterval(timers.ping);
     if (ws) { ws.onclose = ws.onmessage = null; try { ws.close(); } catch (e) { /* closed */ } }
     status();
+    if (S._tx && S._tx.busy) txFail('trFail', true); // its answer, if any, is lost with the socket
   }
   function disconnect() { down(); clearTimeout(timers.reconnect); }
   function later(min) {
@@ -537,6 +566,7 @@
       case 'typing': return agentTyping(f);
       case 'read': return read(f);
       case 'error': return error(f);
+      case 'transcript': return txDone(f);
       default: return; // pong and frames of later versions
     }
   }
@@ -672,6 +702,7 @@
       }
     } else if (!activeOpen()) S.active = c.id;
     header();
+    tools();
     save();
   }
   // The header names the person who joined the open conversation; until then, "Chat".
@@ -698,6 +729,8 @@
     save();
   }
   function error(f) {
+    // The transcript's refusals carry no client_id: they answer the request in flight.
+    if (!f.client_id && S._tx && S._tx.busy && TXERR[f.code]) return txFail(TXERR[f.code]);
     if (!f.client_id) return;
     if (f.code === 'invalid_form') S.form = null; // a retry starts the chat without it
     var m = find(function (x) { return x.c === f.client_id && x.a === 'visitor'; });
@@ -709,6 +742,7 @@
 
   // ---- pre-chat form and post-chat survey (in the panel, above the input) -------------------
   // data-prechat="name,email*,question,order_number:Order number": key[:label], * = required.
+  var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
   var PRE = [], BUILT = { name: ['text', 'name'], email: ['email', 'email'], phone: ['tel', 'tel'], question: 0 };
   (core.cfg.prechat || '').split(',').forEach(function (s) {
     var m = /^([a-z][a-z0-9_]{0,39})(\*?)(?::(.*?))?(\*?)$/i.exec(s.trim()), k = m && m[1].toLowerCase();
@@ -722,8 +756,11 @@
     var x = ui.extra;
     x.textContent = '';
     x.hidden = true;
+    x.removeAttribute('data-fw');
     ui.compose.hidden = false;
     if (prechatNeeded()) return prechat();
+    // The transcript form, while open, comes before the survey (which waits behind it).
+    if (ui.tx) { x.hidden = false; x.appendChild(ui.tx); return; }
     if (S.survey && S.surveyed.indexOf(S.survey) < 0) return survey(S.survey);
   }
   function prechat() {
@@ -735,7 +772,7 @@
       var ans = {}, set = {}, bad = null;
       PRE.forEach(function (f) {
         var k = f.k, el = fields[k], v = el.value.trim(), err = errs[k];
-        var msg = f.r && !v ? 'req' : k === 'email' && v && !/^[^\s@]+@[^\s@]+\.[^\s@.]+$/.test(v) ? 'badEmail' : null;
+        var msg = f.r && !v ? 'req' : k === 'email' && v && !EMAIL.test(v) ? 'badEmail' : null;
         err.hidden = !msg;
         if (msg) {
           tr(err, msg);
@@ -749,6 +786,7 @@
       core.track('prechat_submitted', { $set: set });
       core.write('pc', '1');
       S.form = ans; // sent with the message that starts the conversation
+      if (ans.email) S.email = ans.email; // the transcript form offers it
       var typed = S.outbox.filter(function (o) { return o.hold; }).length;
       S.outbox.forEach(function (o) { o.hold = false; });
       showExtra();
@@ -800,12 +838,97 @@
     } }), 'send');
     var skip = tr(h('button', { type: 'button', 'class': 'x', text: '×', 'data-fw': 'survey-dismiss', style: 'align-self:flex-end;color:#555',
       onclick: function () { S.surveyed.push(cid); S.survey = null; save(); showExtra(); ui.input.focus(); } }), 'dismiss', 'aria-label');
-    x.appendChild(h('div', { 'class': 'row', style: 'margin:0;justify-content:space-between' }, [tr(h('p', { style: 'font-weight:600' }), 'rate'), skip]));
+    x.appendChild(h('div', { 'class': 'row', style: 'margin:0;justify-content:space-between;flex-wrap:nowrap' }, [tr(h('p', { style: 'font-weight:600' }), 'rate'), skip]));
     x.appendChild(stars);
     x.appendChild(comment);
     x.appendChild(q);
     x.appendChild(h('div', { 'class': 'row', style: 'margin:0' }, yn.concat([h('span', { style: 'flex:1' }), submitBtn])));
     x.setAttribute('data-fw', 'survey');
+  }
+
+  // ---- the transcript by e-mail (docs/email.md "The transcript, on request") ------------------
+  // For the open conversation once an agent wrote in it, else for the one that just ended.
+  var TXERR = { invalid_address: 'badEmail', address_unsubscribed: 'trNoMail', address_bouncing: 'trNoMail',
+    too_many_transcripts: 'trMany', not_found: 'trFail', invalid_frame: 'trFail' };
+  function txTarget() {
+    var cid = activeOpen() || S.order[S.order.length - 1];
+    return cid && (S.msgs[cid] || []).some(function (m) { return m.a === 'agent'; }) ? cid : null;
+  }
+  function tools() {
+    if (ui && ui.tools) ui.tools.hidden = !!ui.tx || !txTarget();
+  }
+  function txOpen() {
+    var cid = txTarget();
+    if (!cid) return;
+    S._tx = { cid: cid, busy: false };
+    var t = S._tx;
+    var email = ui.txEmail = tr(h('input', { type: 'email', name: 'email', autocomplete: 'email', maxlength: '254',
+      id: 'fw-tx-email', 'data-fw': 'transcript-email', placeholder: 'name@example.com' }), 'email', 'aria-label');
+    email.value = S.email || '';
+    var err = ui.txErr = h('p', { id: 'fw-tx-err', 'class': 'err', role: 'alert', 'data-fw': 'transcript-error', hidden: true });
+    var btn = ui.txSend = tr(h('button', { type: 'submit', 'class': 'btn', 'data-fw': 'transcript-send' }), 'send');
+    var form = h('form', { 'class': 'row', novalidate: true, onsubmit: function (e) {
+      e.preventDefault();
+      if (t.busy || S._tx !== t) return;
+      var v = email.value.trim();
+      if (!v || v.length > 254 || !EMAIL.test(v)) return txFail('badEmail');
+      err.hidden = true;
+      email.removeAttribute('aria-invalid');
+      email.removeAttribute('aria-describedby');
+      t.busy = true;
+      btn.setAttribute('aria-disabled', 'true'); // not disabled: the focus stays on it
+      tr(btn, 'sending');
+      if (!send({ type: 'transcript', conversation_id: t.cid, email: v })) return txFail('trFail');
+      clearTimeout(timers.tx);
+      timers.tx = setTimeout(function () { if (S._tx === t && t.busy) txFail('trFail'); }, 15000);
+    } }, [email, btn]);
+    var skip = tr(h('button', { type: 'button', 'class': 'x', text: '×', 'data-fw': 'transcript-close', style: 'color:#555',
+      onclick: function () { txClose(true); } }), 'dismiss', 'aria-label');
+    ui.tx = h('div', { 'class': 'tx', 'data-fw': 'transcript', style: 'display:flex;flex-direction:column;gap:8px' }, [
+      h('div', { 'class': 'row', style: 'justify-content:space-between' }, [tr(h('p', { 'class': 'title' }), 'trOpen'), skip]),
+      form, err]);
+    ui.txForm = form;
+    showExtra();
+    tools();
+    email.focus();
+  }
+  function txClose(user) {
+    var inside = ui.tx && ui.root.activeElement && ui.tx.contains(ui.root.activeElement);
+    clearTimeout(timers.tx);
+    S._tx = null;
+    ui.tx = null;
+    showExtra();
+    tools();
+    if ((user || inside) && !ui.panel.hidden) (ui.tools.hidden ? ui.input : ui.txLink).focus();
+  }
+  function txFail(k, quiet) {
+    var t = S._tx;
+    if (!t || !ui.tx) return;
+    clearTimeout(timers.tx);
+    t.busy = false;
+    ui.txSend.removeAttribute('aria-disabled');
+    tr(ui.txSend, 'send');
+    tr(ui.txErr, k);
+    ui.txErr.hidden = false;
+    if (k === 'badEmail' || k === 'trNoMail') {
+      ui.txEmail.setAttribute('aria-invalid', 'true');
+      ui.txEmail.setAttribute('aria-describedby', ui.txErr.id);
+    }
+    if (!quiet) ui.txEmail.focus();
+  }
+  function txDone(f) {
+    var t = S._tx;
+    if (!t || !t.busy || f.conversation_id !== t.cid) return;
+    clearTimeout(timers.tx);
+    t.busy = false;
+    S.email = String(f.email || ui.txEmail.value.trim());
+    save();
+    var focused = ui.root.activeElement && ui.tx.contains(ui.root.activeElement);
+    var done = tr(h('p', { 'class': 'done', role: 'status', 'data-fw': 'transcript-done', tabindex: '-1' }), 'trDone', null, S.email);
+    ui.txForm.replaceWith(done);
+    ui.txErr.hidden = true;
+    if (focused) done.focus();
+    timers.tx = setTimeout(function () { if (S._tx === t) txClose(false); }, 8000);
   }
 
   // ---- decisions -----------------------------------------------------------------------------
@@ -950,6 +1073,7 @@
           if (!v || !email.checkValidity()) return email.focus();
           // captured_email: the visitor gave it here, for us to write to (docs/email.md).
           core.track('email_captured', { decision_id: dec.id, $set: { email: v, captured_email: v } });
+          S.email = v; save(); // the transcript form offers it
           respond(dec, 'accepted');
           form.replaceWith(tr(h('p', { role: 'status', 'data-fw': 'thanks' }), 'thanks'));
           timers.card = setTimeout(function () { if (S._cur === dec) hideDecision(); }, 4000);
