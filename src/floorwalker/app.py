@@ -222,7 +222,8 @@ async def _inbound(svc: Services, settings: Settings) -> Inbound:
     assert settings.mail_inbound_domain
     assert settings.mail_secret
     inbound = Inbound(svc, domain=settings.mail_inbound_domain, secret=settings.mail_secret,
-                      max_bytes=settings.mail_inbound_max_bytes)
+                      max_bytes=settings.mail_inbound_max_bytes, mail_from=settings.mail_from,
+                      wake=svc.mail.wake)
     port = settings.mail_inbound_port or (settings.demo_mail_port + 1
                                           if settings.demo_mail_port else 0)
     try:

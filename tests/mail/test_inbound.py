@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import warnings
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -172,7 +173,19 @@ def test_an_attachment_is_named_not_kept(app: TestClient, tenant: Tenant,  # noq
     mail["Subject"] = "Re: photo"
     mail.set_content("Here is the photo.")
     mail.add_attachment(b"\x89PNG\r\n", maintype="image", subtype="png", filename="boot.png")
+    mail["Message-ID"] = make_msgid(domain="example.com")
     asyncio.run(aiosmtplib.send(mail, hostname="127.0.0.1", port=inbound_port(app),
                                 start_tls=False, timeout=10))
     last = messages_of(app, tenant, conv)[-1]
     assert last["text"] == "Here is the photo.\n\n[attachment not kept: boot.png]"
+    # The sender is told, in their language, threaded on their e-mail, once an hour.
+    _original, note = mailbox.wait_for(2)
+    assert note.rcpt_to == ["ann@example.com"] and note.message["Subject"] == "Re: photo"
+    assert note.message["In-Reply-To"] == mail["Message-ID"]
+    assert "not the files attached to it (boot.png)" in (note.part("plain") or "")
+    mail.replace_header("Message-ID", make_msgid(domain="example.com"))
+    asyncio.run(aiosmtplib.send(mail, hostname="127.0.0.1", port=inbound_port(app),
+                                start_tls=False, timeout=10))
+    assert messages_of(app, tenant, conv)[-1]["id"] != last["id"]
+    time.sleep(0.3)
+    assert len(mailbox.caught) == 2

@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
@@ -32,13 +33,14 @@ from floorwalker.chat import actions as chat_actions
 from floorwalker.chat import service as chat_service
 from floorwalker.errors import ApiError
 from floorwalker.events import Incoming
-from floorwalker.mail import addresses, outbox
+from floorwalker.mail import addresses, outbox, texts
 from floorwalker.mail.reply_text import new_text
-from floorwalker.mail.tokens import conversation_of, unsigned
+from floorwalker.mail.tokens import conversation_of, reply_address, unsigned
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.store.tables import conversations, emails, visitors, workspaces
 from floorwalker.store.transaction import atomic
+from floorwalker.tenancy.service import get_workspace
 
 log = structlog.get_logger("floorwalker.mail")
 
@@ -109,8 +111,14 @@ class Inbound:
     """Reads the replies that reach the inbound domain (``parts``: the app's chat parts)."""
 
     def __init__(self, parts: chat_actions.ChatParts, *, domain: str, secret: str,
-                 per_hour: int = PER_HOUR, max_bytes: int = MAX_BYTES) -> None:
+                 per_hour: int = PER_HOUR, max_bytes: int = MAX_BYTES,
+                 mail_from: str = "no-reply@localhost",
+                 wake: Callable[[], Awaitable[None]] | None = None) -> None:
         self.parts = parts
+        self.mail_from = mail_from
+        self.wake = wake
+        # One note an hour per sender about attachments not kept (never a mail loop).
+        self.notes = RateLimiter(1 / 3600.0, 3600.0)
         self.domain = domain.lower()
         self.secret = secret
         self.max_bytes = max_bytes
@@ -278,9 +286,44 @@ class Inbound:
         posted = await chat_actions.post_message(self.parts, viewer, p.SendMessage(
             client_id="email-" + hashlib.sha256(message_id.encode()).hexdigest()[:40],
             text=text, form=form), channel="email", new_per_hour=SUPPORT_PER_HOUR)
+        if attachments and posted.frames:
+            await self._refuse_attachments(workspace_id, address, message, attachments,
+                                           posted.conversation_id, visitor_id)
         log.info("support e-mail stored", conversation_id=posted.conversation_id)
         return Outcome("stored" if posted.frames else "duplicate", posted.conversation_id,
                        message_id)
+
+    async def _refuse_attachments(self, workspace_id: str, address: str,
+                                  message: EmailMessage, names: list[str],
+                                  conversation_id: str, visitor_id: str) -> None:
+        """Tell the sender their attachments were not kept (in their language, once an
+        hour at most, threaded on their e-mail)."""
+        try:
+            self.notes.check(address, "attachments")
+        except ApiError:
+            return
+        async with atomic(self.parts.engine) as tx:
+            conn = tx.conn
+            ws = await get_workspace(conn, workspace_id)
+            doc = (await conn.execute(select(visitors.c.profile).where(
+                visitors.c.id == visitor_id))).scalar()
+            profile = PROFILE_DECODER.decode(doc) if doc is not None else None
+            lang = texts.language_for(profile.language if profile else None)
+            brand = ws.settings.email_from_name or ws.name
+            subject, body = texts.attachments_refused(
+                lang, workspace=brand, subject=str(message.get("Subject", "")).strip(),
+                names=names)
+            their_id = str(message.get("Message-ID", "")).strip() or None
+            await outbox.enqueue(conn, outbox.Draft(
+                workspace_id=workspace_id, kind="notice", to_address=address,
+                subject=subject, body_text=body, from_name=brand,
+                from_address=ws.settings.email_from_address, language=lang,
+                conversation_id=conversation_id, visitor_id=visitor_id,
+                in_reply_to=their_id, thread_refs=their_id,
+                reply_to=reply_address(self.secret, self.domain, conversation_id)),
+                now=time.time(), mail_from=self.mail_from)
+            if self.wake is not None:
+                tx.on_commit(self.wake)
 
     async def _threaded(self, workspace_id: str, message: EmailMessage,
                         sender: str) -> str | None:
@@ -366,6 +409,9 @@ class Inbound:
             await chat_actions.mark_read(self.parts, viewer, p.Read(
                 conversation_id=conversation_id, seq=int(emailed_through)), None)
         duplicate = posted.new_conversation is None and not posted.frames
+        if attachments and not duplicate:
+            await self._refuse_attachments(conv.workspace_id, address, message, attachments,
+                                           conversation_id, conv.visitor_id)
         log.info("e-mail reply stored", conversation_id=conversation_id, duplicate=duplicate)
         return Outcome("duplicate" if duplicate else "stored", conversation_id, message_id)
 

@@ -30,6 +30,9 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Here is your conversation with {workspace}, as you asked:",
         "transcript_footer": "You received this e-mail because you asked for it in the chat.",
         "you": "You",
+        "attachments_refused": "We received your message, but not the files attached to it "
+                               "({names}): files sent by e-mail are not kept. If we need them, "
+                               "we will ask you for another way to send them.",
         "triggered_footer": "You receive this e-mail because you agreed to hear from {workspace}.",
         "unsubscribe": "No more e-mails like this",
     },
@@ -48,6 +51,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Voici votre conversation avec {workspace}, comme demandé :",
         "transcript_footer": "Vous recevez cet e-mail parce que vous l’avez demandé dans le chat.",
         "you": "Vous",
+        "attachments_refused": "Nous avons bien reçu votre message, mais pas les fichiers "
+                               "joints ({names}) : les fichiers envoyés par e-mail ne sont pas "
+                               "conservés. Si nous en avons besoin, nous vous proposerons un "
+                               "autre moyen de les envoyer.",
         "triggered_footer": "Vous recevez cet e-mail parce que vous avez accepté d’être "
                             "contacté par {workspace}.",
         "unsubscribe": "Ne plus recevoir ces e-mails",
@@ -67,6 +74,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Hier ist Ihr Gespräch mit {workspace}, wie gewünscht:",
         "transcript_footer": "Sie erhalten diese E-Mail, weil Sie sie im Chat angefordert haben.",
         "you": "Sie",
+        "attachments_refused": "Wir haben Ihre Nachricht erhalten, aber nicht die angehängten "
+                               "Dateien ({names}): Per E-Mail gesendete Dateien werden nicht "
+                               "gespeichert. Wenn wir sie brauchen, nennen wir Ihnen einen "
+                               "anderen Weg.",
         "triggered_footer": "Sie erhalten diese E-Mail, weil Sie Nachrichten von "
                             "{workspace} zugestimmt haben.",
         "unsubscribe": "Keine solchen E-Mails mehr",
@@ -86,6 +97,9 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Вот ваш разговор с {workspace}, как вы просили:",
         "transcript_footer": "Вы получили это письмо, потому что запросили его в чате.",
         "you": "Вы",
+        "attachments_refused": "Мы получили ваше сообщение, но не приложенные файлы ({names}): "
+                               "файлы, отправленные по почте, не сохраняются. Если они "
+                               "понадобятся, мы предложим другой способ их передать.",
         "triggered_footer": "Вы получили это письмо, потому что согласились получать "
                             "письма от {workspace}.",
         "unsubscribe": "Больше не получать такие письма",
@@ -105,6 +119,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "transcript_intro": "Hier is je gesprek met {workspace}, zoals gevraagd:",
         "transcript_footer": "Je ontvangt deze e-mail omdat je erom vroeg in de chat.",
         "you": "Jij",
+        "attachments_refused": "We hebben je bericht ontvangen, maar niet de bijlagen "
+                               "({names}): bestanden die per e-mail worden gestuurd, bewaren "
+                               "we niet. Als we ze nodig hebben, vragen we je ze op een andere "
+                               "manier te sturen.",
         "triggered_footer": "Je ontvangt deze e-mail omdat je hebt ingestemd met "
                             "berichten van {workspace}.",
         "unsubscribe": "Geen e-mails zoals deze meer",
@@ -218,3 +236,13 @@ def triggered(lang: str, *, workspace: str, payload: dict[str, Any],
                              coupon=coupon, url=url, button=button, footer=footer,
                              unsubscribe=unsubscribe, unsubscribe_text=t["unsubscribe"])
     return subject, "\n".join(lines), html
+
+
+def attachments_refused(lang: str, *, workspace: str, subject: str,
+                        names: list[str]) -> tuple[str, str]:
+    """(subject, plain text) of the note to a sender whose e-mail carried attachments."""
+    t = CATALOGUES[lang]
+    shown = ", ".join(names[:10])
+    body = t["attachments_refused"].format(names=shown)
+    title = subject if subject.lower().startswith("re:") else f"Re: {subject or workspace}"
+    return title, f"{body}\n\n-- \n{workspace}\n"
