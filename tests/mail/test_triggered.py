@@ -5,8 +5,13 @@ caps hold; no consent, an unsubscribed address, or a missing subject stop it."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from floorwalker.mail.outbox import quiet_until
 from tests.conftest import Tenant
 from tests.mail.conftest import ThreadedMailbox, unsubscribed
 from tests.mail.test_inbound import app  # noqa: F401 (a fixture)
@@ -105,3 +110,44 @@ def test_an_email_action_needs_a_subject_and_a_text(app: Any, tenant: Tenant) ->
     paths = {d["path"] for d in r.json()["error"]["details"]}
     assert {"$.action.title", "$.action.url"} <= paths
 
+
+
+def test_quiet_hours_hold_a_scenarios_email_until_they_end(
+        app: Any, tenant: Tenant, mailbox: ThreadedMailbox) -> None:  # noqa: F811
+    now = datetime.now(UTC)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    r = app.patch("/api/workspace/settings", headers=tenant.bearer(), json={
+        "email_quiet_start": start.strftime("%H:%M"), "email_quiet_end": end.strftime("%H:%M"),
+        "email_timezone": "UTC"})
+    assert r.status_code == 200, r.text
+    assert app.post("/api/scenarios", headers=tenant.bearer(), json=REMINDER).status_code == 201
+    person(app, tenant, "ann", email="ann@example.com", email_consent=True)
+    trigger(app, tenant, "ann")
+    sender = app.app.state.services.mail
+    app.portal.call(sender.tick)
+    time.sleep(0.3)
+    assert mailbox.caught == []  # quiet: held
+    [held] = app.get("/api/emails", headers=tenant.bearer()).json()["emails"]
+    ends = end.replace(second=0, microsecond=0).timestamp()
+    assert (held["status"], held["attempts"]) == ("queued", 0)
+    assert held["next_attempt_at"] == pytest.approx(ends)
+    app.portal.call(sender.tick, ends + 1)
+    [mail] = mailbox.wait_for(1)
+    assert mail.rcpt_to == ["ann@example.com"]
+    for bad in ({"email_quiet_start": "25:00", "email_quiet_end": "08:00"},
+                {"email_quiet_start": "21:00"}, {"email_timezone": "Mars/Olympus"}):
+        assert app.patch("/api/workspace/settings", headers=tenant.bearer(),
+                         json=bad).status_code == 422, bad
+
+
+def test_quiet_hours_span_midnight_in_the_workspaces_zone() -> None:
+    zone = ZoneInfo("Europe/Amsterdam")
+    at = datetime(2026, 12, 5, 23, 30, tzinfo=zone).timestamp()
+    assert quiet_until(at, "21:00", "08:00", "Europe/Amsterdam") == datetime(
+        2026, 12, 6, 8, 0, tzinfo=zone).timestamp()
+    early = datetime(2026, 12, 6, 7, 15, tzinfo=zone).timestamp()
+    assert quiet_until(early, "21:00", "08:00", "Europe/Amsterdam") == datetime(
+        2026, 12, 6, 8, 0, tzinfo=zone).timestamp()
+    noon = datetime(2026, 12, 6, 12, 0, tzinfo=zone).timestamp()
+    assert quiet_until(noon, "21:00", "08:00", "Europe/Amsterdam") is None
+    assert quiet_until(noon, None, None, "UTC") is None

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from floorwalker.auth.caller import Caller
 from floorwalker.auth.principal import admin_principal, bearer_scheme, principal
 from floorwalker.errors import ApiError
-from floorwalker.mail.outbox import ADDRESS
+from floorwalker.mail.outbox import ADDRESS, valid_timezone
 from floorwalker.services import services
 from floorwalker.tenancy import service
 from floorwalker.tenancy.service import WorkspaceSettings
@@ -65,6 +65,10 @@ class SettingsIn(BaseModel):
                                         pattern=r"^[^\x00-\x1f\x7f]+$")
     email_from_address: str | None = Field(default=None, max_length=254,
                                            pattern=ADDRESS.pattern)
+    # Quiet hours for scenarios' e-mails: both or neither (null clears them).
+    email_quiet_start: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    email_quiet_end: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    email_timezone: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 def _dump(value: Any) -> Any:
@@ -126,10 +130,21 @@ async def patch_settings(body: SettingsIn, request: Request,
                 setattr(settings, name, value.strip() if isinstance(value, str) else value)
         if "conversion_min_value" in body.model_fields_set:
             settings.conversion_min_value = body.conversion_min_value
-        for name in ("email_from_name", "email_from_address"):
+        if body.email_timezone is not None:
+            settings.email_timezone = body.email_timezone
+        for name in ("email_from_name", "email_from_address", "email_quiet_start",
+                     "email_quiet_end"):
             if name in body.model_fields_set:
                 value = getattr(body, name)
                 setattr(settings, name, value.strip() if isinstance(value, str) else None)
+
+    if body.email_timezone is not None and not valid_timezone(body.email_timezone):
+        raise ApiError(422, "invalid_request", "email_timezone is an IANA time zone "
+                       "(Europe/Amsterdam).", [{"path": "$.email_timezone"}])
+    if ("email_quiet_start" in body.model_fields_set) != (
+            "email_quiet_end" in body.model_fields_set):
+        raise ApiError(422, "invalid_request", "Set email_quiet_start and email_quiet_end "
+                       "together.", [{"path": "$.email_quiet_end"}])
 
     async def changed() -> None:
         # The rule set carries the settings (sensitive names included) to every reader.

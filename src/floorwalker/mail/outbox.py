@@ -21,10 +21,13 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 import structlog
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import RowMapping
@@ -34,7 +37,7 @@ from floorwalker.errors import ApiError
 from floorwalker.mail import addresses
 from floorwalker.mail.smtp import Connection, PermanentFailure, Relay, TemporaryFailure
 from floorwalker.ops.background import Background
-from floorwalker.store.tables import emails
+from floorwalker.store.tables import emails, workspaces
 
 log = structlog.get_logger("floorwalker.mail")
 
@@ -49,6 +52,32 @@ ADDRESS = re.compile(r"^[^@\s<>,;:\"()\[\]\\]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-
 def valid_address(value: object) -> bool:
     """Whether ``value`` is an address we would send to."""
     return isinstance(value, str) and len(value) <= 320 and ADDRESS.match(value) is not None
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def quiet_until(now: float, start: str | None, end: str | None, zone: str) -> float | None:
+    """When the quiet hours around ``now`` end (epoch seconds), or None outside them.
+    ``start`` and ``end`` are "HH:MM" in ``zone``; a window may span midnight."""
+    if not start or not end or start == end:
+        return None
+    tz = ZoneInfo(zone) if valid_timezone(zone) else ZoneInfo("UTC")
+    local = datetime.fromtimestamp(now, tz)
+    minutes = local.hour * 60 + local.minute
+    a = int(start[:2]) * 60 + int(start[3:])
+    b = int(end[:2]) * 60 + int(end[3:])
+    inside = a <= minutes < b if a < b else (minutes >= a or minutes < b)
+    if not inside:
+        return None
+    day = local.date() if minutes < b else local.date() + timedelta(days=1)
+    ends = datetime(day.year, day.month, day.day, b // 60, b % 60, tzinfo=tz)
+    return ends.timestamp()
 
 
 def outbox_address(value: str | None) -> bool:
@@ -210,6 +239,15 @@ class Sender:
     async def stop(self) -> None:
         await self._task.stop()
 
+    async def _quiet(self, conn: AsyncConnection, row: RowMapping,
+                     now: float) -> float | None:
+        """The end of the workspace's quiet hours, when a scenario's e-mail is due in them."""
+        raw = (await conn.execute(select(workspaces.c.settings).where(
+            workspaces.c.id == row["workspace_id"]))).scalar()
+        doc = msgspec.json.decode(raw) if raw else {}
+        return quiet_until(now, doc.get("email_quiet_start"), doc.get("email_quiet_end"),
+                           str(doc.get("email_timezone") or "UTC"))
+
     async def wake(self) -> None:
         """An on-commit hook: something was queued."""
         self._wake.set()
@@ -243,6 +281,12 @@ class Sender:
                     if row is not None and refused is not None:
                         await skip(conn, row, f"the address is {refused}")
                         row = None
+                    if row is not None and row["kind"] == "triggered":
+                        later = await self._quiet(conn, row, time.time() if now is None
+                                                  else now)
+                        if later is not None:
+                            await postpone(conn, row, later)
+                            row = None
                 if row is None:
                     continue
                 try:
@@ -275,6 +319,14 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.every)
             self._wake.clear()
+
+
+async def postpone(conn: AsyncConnection, row: RowMapping, until: float) -> None:
+    """Not now (the workspace's quiet hours): due again at ``until``; not an attempt."""
+    e = emails.c
+    await conn.execute(update(emails).where(
+        e.id == row["id"], e.claimed_until == row["claimed_until"],
+    ).values(claimed_until=None, next_attempt_at=until, attempts=e.attempts - 1))
 
 
 async def skip(conn: AsyncConnection, row: RowMapping, reason: str) -> None:

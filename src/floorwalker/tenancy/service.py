@@ -48,6 +48,11 @@ class WorkspaceSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     # the workspace's name and FLOORWALKER_MAIL_FROM. The relay must accept the address.
     email_from_name: str | None = None
     email_from_address: str | None = None
+    # Quiet hours for scenarios' e-mails ("21:00" to "08:00" in ``email_timezone``): one
+    # due then waits until they end. Unread replies and transcripts are not held.
+    email_quiet_start: str | None = None
+    email_quiet_end: str | None = None
+    email_timezone: str = "UTC"
 
 
 class Workspace(msgspec.Struct, kw_only=True):

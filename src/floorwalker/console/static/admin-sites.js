@@ -111,6 +111,9 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
       emailDelay: input(s.email_unread_delay_seconds ?? 120, { type: 'number', min: 10, max: 604800, step: 'any', 'data-test': 'email-unread-delay' }),
       fromName: input(s.email_from_name ?? '', { maxlength: 100, placeholder: ws.name, 'data-test': 'email-from-name' }),
       fromAddress: input(s.email_from_address ?? '', { type: 'email', maxlength: 254, placeholder: 'help@your-shop.example', 'data-test': 'email-from-address' }),
+      quietStart: input(s.email_quiet_start ?? '', { type: 'time', 'data-test': 'email-quiet-start' }),
+      quietEnd: input(s.email_quiet_end ?? '', { type: 'time', 'data-test': 'email-quiet-end' }),
+      zone: input(s.email_timezone ?? 'UTC', { maxlength: 64, placeholder: 'Europe/Amsterdam', 'data-test': 'email-timezone' }),
     };
     f.silent.checked = !!s.count_chats_without_visitor_message;
     f.emailUnread.checked = s.email_unread_replies ?? true;
@@ -135,7 +138,11 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
         h('div', { class: 'grid' }, form.field('after (seconds)', f.emailDelay, '$.email_unread_delay_seconds'),
           form.field('E-mails come from (name)', f.fromName, '$.email_from_name'),
           form.field('E-mails come from (address)', f.fromAddress, '$.email_from_address',
-            'Empty: the server\'s address. Your relay must be allowed to send as it (SPF, DKIM).'))),
+            'Empty: the server\'s address. Your relay must be allowed to send as it (SPF, DKIM).'),
+          form.field('Scenarios\' e-mails wait from', f.quietStart, '$.email_quiet_start',
+            'Quiet hours: an e-mail due then goes when they end.'),
+          form.field('until', f.quietEnd, '$.email_quiet_end'),
+          form.field('in the time zone', f.zone, '$.email_timezone'))),
       form.status, h('div', { class: 'row' }, save));
     form.el.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -153,6 +160,9 @@ adminPage('admin/settings', 'Workspace settings', (body) => {
           email_unread_delay_seconds: numberOrNull(f.emailDelay.value),
           email_from_name: f.fromName.value.trim() || null,
           email_from_address: f.fromAddress.value.trim() || null,
+          email_quiet_start: f.quietStart.value || null,
+          email_quiet_end: f.quietEnd.value || null,
+          email_timezone: f.zone.value.trim() || null,
         });
         form.ok('Settings saved.');
         toast('Settings saved.');
