@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 # Run as a script, this file's folder comes first on the path, and its name would hide
 # the standard library's ``email`` package: take the folder out before anything imports it.
@@ -37,6 +38,7 @@ import socket
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -73,12 +75,18 @@ def pct(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+async def frame_of(sock: ClientConnection, wanted: Callable[[dict[str, Any]], bool],
+                   ) -> dict[str, Any]:
+    """The next frame ``wanted`` says yes to (the others are skipped)."""
+    while True:
+        frame: dict[str, Any] = json.loads(await sock.recv())
+        if wanted(frame):
+            return frame
+
+
 async def frame_with(sock: ClientConnection, text: str) -> None:
     """Wait for the agent's ``message`` frame carrying ``text``."""
-    while True:
-        frame = json.loads(await sock.recv())
-        if frame.get("type") == "message" and frame["message"]["text"] == text:
-            return
+    await frame_of(sock, lambda f: f.get("type") == "message" and f["message"]["text"] == text)
 
 
 async def run(samples: int, queued: int) -> dict[str, float]:
@@ -114,8 +122,7 @@ async def run(samples: int, queued: int) -> dict[str, float]:
             await agent.recv()
             await visitor.send(json.dumps({"type": "message", "client_id": "first",
                                            "text": "Hello"}))
-            while (ack := json.loads(await visitor.recv()))["type"] != "ack":
-                pass
+            ack = await frame_of(visitor, lambda f: f.get("type") == "ack")
             conv = ack["conversation_id"]
             await frame_with(agent, "Hello")
             # The e-mails the conversation went out as: each reply comes from one of them.

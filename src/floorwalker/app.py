@@ -46,6 +46,7 @@ from floorwalker.mail import api as mail_api
 from floorwalker.mail import triggered
 from floorwalker.mail.inbound import Inbound
 from floorwalker.mail.outbox import Sender
+from floorwalker.mail.parts import MailParts
 from floorwalker.mail.sink import Mailbox
 from floorwalker.mail.smtp import Relay
 from floorwalker.mail.tokens import bounce_address
@@ -100,6 +101,9 @@ def build_services(settings: Settings) -> Services:
     live.on_change.append(alerts.visitors_changed)
     rules.on_fired.append(alerts.on_fired)
     rules.cache.on_change.append(alerts.invalidate)
+    sender = Sender(engine, Relay.from_url(settings.smtp_url) if settings.smtp_url else None,
+                    settings.mail_from, lease=settings.mail_lease_seconds,
+                    return_path=_return_path(settings))
     return Services(
         settings=settings, engine=engine, directory=directory, pipeline=pipeline,
         normalizer=Normalizer(limits, geo), geo=geo, lookups=lookups,
@@ -108,9 +112,10 @@ def build_services(settings: Settings) -> Services:
         ip_limiter=RateLimiter(settings.rate_limit_per_ip, settings.rate_limit_burst_seconds),
         visitor_sockets=VisitorSockets(settings.ws_max_sockets_per_visitor,
                                        settings.ws_max_sockets_per_address),
-        mail=Sender(engine, Relay.from_url(settings.smtp_url) if settings.smtp_url else None,
-                    settings.mail_from, lease=settings.mail_lease_seconds,
-                    return_path=_return_path(settings)))
+        mail=sender, mail_parts=MailParts(
+            engine=engine, mail_from=settings.mail_from, wake=sender.wake,
+            secret=settings.mail_secret, inbound_domain=settings.mail_inbound_domain,
+            public_url=settings.base_url))
 
 
 def _error(request: Request, exc: ApiError) -> JSONResponse:
@@ -219,11 +224,7 @@ async def _demo_mailbox(port: int) -> Mailbox:
 async def _inbound(svc: Services, settings: Settings) -> Inbound:
     """The SMTP server for replies by e-mail: on its port, or in the demo on the port
     after the mailbox's (any free one when that is taken)."""
-    assert settings.mail_inbound_domain
-    assert settings.mail_secret
-    inbound = Inbound(svc, domain=settings.mail_inbound_domain, secret=settings.mail_secret,
-                      max_bytes=settings.mail_inbound_max_bytes, mail_from=settings.mail_from,
-                      wake=svc.mail.wake)
+    inbound = Inbound(svc, svc.mail_parts, max_bytes=settings.mail_inbound_max_bytes)
     port = settings.mail_inbound_port or (settings.demo_mail_port + 1
                                           if settings.demo_mail_port else 0)
     try:
@@ -252,9 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         svc.rules.on_fired.append(engage_actions.decision_pusher(svc.bus))
         # A scenario's e-mail is queued with its decision; the sender hears of it after.
-        svc.rules.in_transaction.append(triggered.queuer(
-            mail_from=settings.mail_from, secret=settings.mail_secret,
-            public_url=settings.base_url))
+        svc.rules.in_transaction.append(triggered.queuer(svc.mail_parts))
 
         async def wake_for_emails(fired: list[Fired]) -> None:
             if any(item.action.type == "email" for item in fired):
@@ -279,12 +278,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             svc.mail.relay = Relay.from_url(svc.mailbox.url)
         svc.mail.start()
         unread = UnreadReplies(
-            svc.engine, mail_from=settings.mail_from,
-            inbound_domain=settings.mail_inbound_domain, secret=settings.mail_secret,
+            svc.mail_parts, every=settings.mail_scan_seconds,
             present=lambda ws, anon: anon is not None and bus.subscribers(
-                chat_protocol.browser_channel(ws, anon)) > 0,
-            wake=svc.mail.wake, every=settings.mail_scan_seconds,
-            public_url=settings.base_url)
+                chat_protocol.browser_channel(ws, anon)) > 0)
         app.state.unread_replies = unread
         if settings.timers_enabled:
             unread.start()

@@ -18,6 +18,7 @@ from floorwalker.live.alerts import Alerts
 from floorwalker.live.visitors import LiveVisitors
 from floorwalker.mail.inbound import Inbound
 from floorwalker.mail.outbox import Sender
+from floorwalker.mail.parts import MailParts
 from floorwalker.mail.sink import Mailbox
 from floorwalker.ops.metrics import Metrics
 from floorwalker.ops.ratelimit import RateLimiter
@@ -47,6 +48,8 @@ class Services:
     alerts: Alerts
     visitor_sockets: VisitorSockets
     mail: Sender
+    # What every kind of e-mail needs: the sender's wake-up and the e-mail settings.
+    mail_parts: MailParts
     # The demo's own SMTP mailbox (``/demo/mailbox``), when it runs one.
     mailbox: Mailbox | None = None
     # The SMTP server reading replies by e-mail, when one runs.

@@ -137,6 +137,25 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[Any]:
+    """Fresh browser contexts, one per device or person (``contexts(360, 740,
+    locale="fr-FR", has_touch=True)``); all closed at the end of the test."""
+    made: list[BrowserContext] = []
+
+    def make(width: int = 1280, height: int = 900, locale: str = "en-US",
+             **options: Any) -> BrowserContext:
+        ctx = browser.new_context(locale=locale, viewport={"width": width, "height": height},
+                                  **options)
+        ctx.set_default_timeout(10_000)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        ctx.close()
+
+
 def shot(page: Any, name: str) -> None:
     """With FLOORWALKER_SCREENSHOTS=<folder>, keep what the page shows now as <name>.png."""
     folder = os.environ.get("FLOORWALKER_SCREENSHOTS")

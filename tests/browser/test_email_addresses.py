@@ -16,10 +16,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Live, shot, widget
-from tests.browser.test_email_walk import (  # noqa: F401 (browser_contexts: a fixture)
+from tests.browser.test_email_walk import (
     ANN,
     DELAY,
-    browser_contexts,
     chat_message,
     console,
     open_chat,
@@ -60,6 +59,23 @@ def email_fact(page: Page) -> Locator:
         "xpath=./dt[normalize-space(.)='E-mail']/following-sibling::dd[1]")
 
 
+def card_says(page: Page, status: str, colour: str, name: str) -> None:
+    """The card's E-mail fact shows Ann's address with the ``status`` chip in ``colour``;
+    screenshots of the fact and the page at 1280 and 360 px (left at 360)."""
+    fact = email_fact(page)
+    chip = fact.locator("[data-test=email-status]")
+    expect(fact).to_contain_text(ANN)
+    expect(chip).to_have_text(status)
+    expect(chip).to_have_class(re.compile(rf"\bemail-{status}\b"))
+    expect(chip).to_have_css("color", colour)
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900 if width > 360 else 740})
+        if width == 360:
+            no_overflow(page, 360)
+        shot_of(fact, f"{name}-card-email-{status}-{width}")
+        shot(page, f"{name}-card-{status}-{width}")
+
+
 def no_overflow(page: Page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
@@ -75,14 +91,14 @@ def both_widths(page: Page, name: str, small: int = 360) -> None:
 
 
 def test_the_card_shows_a_verified_address_until_its_owner_unsubscribes(
-        live: Live, browser_contexts: Any) -> None:  # noqa: F811
+        live: Live, contexts: Any) -> None:
     with live.api() as api:
         r = api.patch("/api/workspace/settings", json={
             "email_unread_replies": True, "email_unread_delay_seconds": DELAY})
         assert r.status_code == 200, r.text
 
     # 1. On her phone Ann logs in (a verified identity with her e-mail) and asks.
-    phone = shop_login(browser_contexts(360, 740, is_mobile=True, has_touch=True), live)
+    phone = shop_login(contexts(360, 740, is_mobile=True, has_touch=True), live)
     open_chat(phone)
     widget(phone, "input").fill(QUESTION)
     widget(phone, "send").click()
@@ -99,25 +115,14 @@ def test_the_card_shows_a_verified_address_until_its_owner_unsubscribes(
     shot(phone, "addr-1-widget-sent-360")
 
     # 2. Sam opens her card: the address, verified (green).
-    sam = console(browser_contexts(1280, 900), live, SAM)
+    sam = console(contexts(1280, 900), live, SAM)
     sam.locator("nav a[data-route='visitors']").click()
     row = sam.locator("[data-test=visitor-row]").filter(has_text="Ann Archer")
     expect(row).to_have_count(1)
     visitor_id = row.get_attribute("data-visitor")
     assert visitor_id
     row.locator("[data-test=open-visitor]").click()
-    fact = email_fact(sam)
-    chip = fact.locator("[data-test=email-status]")
-    expect(fact).to_contain_text(ANN)
-    expect(chip).to_have_text("verified")
-    expect(chip).to_have_class(re.compile(r"\bemail-verified\b"))
-    expect(chip).to_have_css("color", GREEN)
-    shot_of(fact, "addr-2-card-email-verified-1280")
-    shot(sam, "addr-2-card-verified-1280")
-    sam.set_viewport_size({"width": 360, "height": 740})
-    no_overflow(sam, 360)
-    shot_of(fact, "addr-2-card-email-verified-360")
-    shot(sam, "addr-2-card-verified-360")
+    card_says(sam, "verified", GREEN, "addr-2")
     sam.set_viewport_size({"width": 1280, "height": 900})
 
     # 3. Ann leaves; Sam answers; unread after the delay, it goes to her by e-mail,
@@ -141,7 +146,7 @@ def test_the_card_shows_a_verified_address_until_its_owner_unsubscribes(
     assert link.replace("&", "&amp;") in (mail["html"] or "")
 
     # 4. She opens the link: it asks first, and changes nothing until she confirms.
-    inbox = browser_contexts(1280, 900)
+    inbox = contexts(1280, 900)
     page = inbox.new_page()
     opened = page.goto(link)
     assert opened is not None and opened.status == 200
@@ -174,16 +179,5 @@ def test_the_card_shows_a_verified_address_until_its_owner_unsubscribes(
     # 5. Sam's card, loaded again: unsubscribed, in red.
     sam.goto(f"{live.base}/console/#/visitors?v={visitor_id}")
     sam.reload()
-    fact = email_fact(sam)
-    chip = fact.locator("[data-test=email-status]")
-    expect(chip).to_have_text("unsubscribed")
-    expect(fact).to_contain_text(ANN)
-    expect(chip).to_have_class(re.compile(r"\bemail-unsubscribed\b"))
-    expect(chip).to_have_css("color", RED)
-    shot_of(fact, "addr-6-card-email-unsubscribed-1280")
-    shot(sam, "addr-6-card-unsubscribed-1280")
-    sam.set_viewport_size({"width": 360, "height": 740})
-    no_overflow(sam, 360)
-    shot_of(fact, "addr-6-card-email-unsubscribed-360")
-    shot(sam, "addr-6-card-unsubscribed-360")
+    card_says(sam, "unsubscribed", RED, "addr-6")
     assert sam.errors == []  # type: ignore[attr-defined]

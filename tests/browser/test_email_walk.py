@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from floorwalker.demo import DEMO_PASSWORD
 from tests.browser.conftest import Live, shot, widget
 
-TIMEOUT = 10_000
 SAM = "sam@demo.example"
 ANN = "ann@example.com"
 QUESTION = "Do the red boots come in size 39?"
@@ -24,23 +21,6 @@ ANSWER = "Yes, size 39 is in stock and ships tomorrow."
 REPLY = "Great, I will order a pair tonight."
 DELAY = 10  # the shortest the workspace allows (seconds)
 MAIL_WAIT = 60.0  # the delay, the unread scan (every 5 s) and the sender, with room
-
-
-@pytest.fixture
-def browser_contexts(browser: Browser) -> Iterator[Any]:
-    """Fresh browser contexts (one per device or person); all closed at the end."""
-    made: list[BrowserContext] = []
-
-    def make(width: int, height: int, **options: Any) -> BrowserContext:
-        ctx = browser.new_context(locale="en-US", viewport={"width": width, "height": height},
-                                  **options)
-        ctx.set_default_timeout(TIMEOUT)
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.close()
 
 
 def shop_login(ctx: BrowserContext, live: Live) -> Page:
@@ -121,7 +101,7 @@ def wait_for_mail(live: Live, to: str) -> dict[str, Any]:
 
 
 def test_an_unread_answer_goes_by_email_and_the_reply_comes_back_everywhere(
-        live: Live, browser_contexts: Any) -> None:
+        live: Live, contexts: Any) -> None:
     started = time.monotonic()
     with live.api() as api:
         r = api.patch("/api/workspace/settings", json={
@@ -129,7 +109,7 @@ def test_an_unread_answer_goes_by_email_and_the_reply_comes_back_everywhere(
         assert r.status_code == 200, r.text
 
     # 1. On her laptop Ann logs in, asks from the launcher, sees it acknowledged, leaves.
-    laptop = shop_login(browser_contexts(1280, 900), live)
+    laptop = shop_login(contexts(1280, 900), live)
     open_chat(laptop)
     widget(laptop, "input").fill(QUESTION)
     widget(laptop, "send").click()
@@ -139,7 +119,7 @@ def test_an_unread_answer_goes_by_email_and_the_reply_comes_back_everywhere(
     laptop.close()
 
     # 2. Sam answers from the console.
-    sam = console(browser_contexts(1280, 900), live, SAM)
+    sam = console(contexts(1280, 900), live, SAM)
     sam.locator("nav a[data-route='chats']").click()
     sam.locator("[data-test=tab-all]").click()
     item = sam.locator("[data-test=conv-item]").filter(has_text=QUESTION)
@@ -166,7 +146,7 @@ def test_an_unread_answer_goes_by_email_and_the_reply_comes_back_everywhere(
     expect(answer).to_have_attribute("data-state", "sent")  # still unread
 
     # 4. Ann answers the e-mail from the demo mailbox.
-    inbox = browser_contexts(1280, 900).new_page()
+    inbox = contexts(1280, 900).new_page()
     inbox.goto(f"{live.base}/demo/mailbox")
     article = inbox.locator("[data-test=mail]").filter(
         has=inbox.locator("[data-test=mail-to]", has_text=ANN))
@@ -201,7 +181,7 @@ def test_an_unread_answer_goes_by_email_and_the_reply_comes_back_everywhere(
     assert sam.errors == []  # type: ignore[attr-defined]
 
     # 6. On her phone (another device) Ann logs in and finds the whole thread.
-    phone = shop_login(browser_contexts(360, 740, is_mobile=True, has_touch=True), live)
+    phone = shop_login(contexts(360, 740, is_mobile=True, has_touch=True), live)
     open_chat(phone)
     thread = widget(phone, "message")
     expect(thread.filter(has_text=QUESTION)).to_have_count(1)

@@ -9,37 +9,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live, shop_in, shot, widget
 from tests.browser.test_snippet import serve, site, site_page
 
-TIMEOUT = 10_000
 QUESTION = "Do the red boots come in size 39?"
 ANSWER = "Yes, size 39 is in stock and ships tomorrow."
 NOTE = "Customer asked twice about sizes"  # an agents' note: never in the transcript
 ADDRESS = "ann.private@example.com"
 MAIL_WAIT = 30.0
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Any]:
-    """Fresh browser contexts; all closed at the end."""
-    made: list[BrowserContext] = []
-
-    def make(width: int = 1280, height: int = 900, locale: str = "en-US") -> BrowserContext:
-        ctx = browser.new_context(locale=locale, viewport={"width": width, "height": height})
-        ctx.set_default_timeout(TIMEOUT)
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.close()
 
 
 def watch(page: Page) -> tuple[list[str], list[dict[str, Any]]]:

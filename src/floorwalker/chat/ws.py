@@ -192,11 +192,7 @@ class Connection:
         elif isinstance(frame, p.Close):
             await actions.close(svc, viewer, frame.conversation_id)
         elif isinstance(frame, p.TranscriptRequest):
-            settings = svc.settings
-            await self.send(await transcripts.request(transcripts.MailParts(
-                engine=svc.engine, mail_from=settings.mail_from, wake=svc.mail.wake,
-                secret=settings.mail_secret, inbound_domain=settings.mail_inbound_domain,
-                public_url=settings.base_url), viewer, frame))
+            await self.send(await transcripts.request(svc.mail_parts, viewer, frame))
         elif isinstance(frame, p.Status):
             if viewer.kind != "agent" or self.agent_id is None:
                 raise ApiError(409, "not_an_agent", "Only an agent account has a status.")

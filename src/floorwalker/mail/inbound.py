@@ -17,7 +17,6 @@ import asyncio
 import hashlib
 import re
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
@@ -34,8 +33,9 @@ from floorwalker.chat import service as chat_service
 from floorwalker.errors import ApiError
 from floorwalker.events import Incoming
 from floorwalker.mail import addresses, outbox, texts
+from floorwalker.mail.parts import MailParts, brand, visitor_profile
 from floorwalker.mail.reply_text import new_text
-from floorwalker.mail.tokens import conversation_of, reply_address, unsigned
+from floorwalker.mail.tokens import conversation_of, unsigned
 from floorwalker.ops.ratelimit import RateLimiter
 from floorwalker.profiles.model import PROFILE_DECODER
 from floorwalker.store.tables import conversations, emails, visitors, workspaces
@@ -108,19 +108,19 @@ def _sender(message: EmailMessage, envelope_from: str | None) -> tuple[str, str 
 
 
 class Inbound:
-    """Reads the replies that reach the inbound domain (``parts``: the app's chat parts)."""
+    """Reads the e-mail that reaches the inbound domain (``parts``: the app's chat parts;
+    ``mail``: its e-mail parts, with the inbound domain and the signing key)."""
 
-    def __init__(self, parts: chat_actions.ChatParts, *, domain: str, secret: str,
-                 per_hour: int = PER_HOUR, max_bytes: int = MAX_BYTES,
-                 mail_from: str = "no-reply@localhost",
-                 wake: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(self, parts: chat_actions.ChatParts, mail: MailParts, *,
+                 per_hour: int = PER_HOUR, max_bytes: int = MAX_BYTES) -> None:
+        if not mail.inbound_domain or not mail.secret:
+            raise ValueError("reading e-mail needs an inbound domain and a key to sign with")
         self.parts = parts
-        self.mail_from = mail_from
-        self.wake = wake
+        self.mail = mail
         # One note an hour per sender about attachments not kept (never a mail loop).
         self.notes = RateLimiter(1 / 3600.0, 3600.0)
-        self.domain = domain.lower()
-        self.secret = secret
+        self.domain = mail.inbound_domain.lower()
+        self.secret = mail.secret
         self.max_bytes = max_bytes
         self.limits = RateLimiter(per_hour / 3600.0, 3600.0)
         self._server: asyncio.AbstractServer | None = None
@@ -305,25 +305,21 @@ class Inbound:
         async with atomic(self.parts.engine) as tx:
             conn = tx.conn
             ws = await get_workspace(conn, workspace_id)
-            doc = (await conn.execute(select(visitors.c.profile).where(
-                visitors.c.id == visitor_id))).scalar()
-            profile = PROFILE_DECODER.decode(doc) if doc is not None else None
+            profile = await visitor_profile(conn, visitor_id)
             lang = texts.language_for(profile.language if profile else None)
-            brand = ws.settings.email_from_name or ws.name
             subject, body = texts.attachments_refused(
-                lang, workspace=brand, subject=str(message.get("Subject", "")).strip(),
+                lang, workspace=brand(ws), subject=str(message.get("Subject", "")).strip(),
                 names=names)
             their_id = str(message.get("Message-ID", "")).strip() or None
             await outbox.enqueue(conn, outbox.Draft(
                 workspace_id=workspace_id, kind="notice", to_address=address,
-                subject=subject, body_text=body, from_name=brand,
+                subject=subject, body_text=body, from_name=brand(ws),
                 from_address=ws.settings.email_from_address, language=lang,
                 conversation_id=conversation_id, visitor_id=visitor_id,
                 in_reply_to=their_id, thread_refs=their_id,
-                reply_to=reply_address(self.secret, self.domain, conversation_id)),
-                now=time.time(), mail_from=self.mail_from)
-            if self.wake is not None:
-                tx.on_commit(self.wake)
+                reply_to=self.mail.reply_to(conversation_id)),
+                now=time.time(), mail_from=self.mail.mail_from)
+            tx.on_commit(self.mail.wake)
 
     async def _threaded(self, workspace_id: str, message: EmailMessage,
                         sender: str) -> str | None:

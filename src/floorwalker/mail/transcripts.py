@@ -5,36 +5,20 @@ language, to the address they typed."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from sqlalchemy import false, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from floorwalker import protocol as p
 from floorwalker.chat import service as chat_service
 from floorwalker.errors import ApiError
 from floorwalker.mail import addresses, outbox, texts
-from floorwalker.mail.tokens import reply_address
-from floorwalker.profiles.model import PROFILE_DECODER
-from floorwalker.store.tables import emails, messages, visitors
+from floorwalker.mail.parts import MailParts, brand, visitor_profile
+from floorwalker.store.tables import emails, messages
 from floorwalker.store.transaction import atomic
 from floorwalker.tenancy.service import get_workspace
 
 PER_HOUR = 3
 MAX_MESSAGES = 500
-
-
-@dataclass(frozen=True, slots=True)
-class MailParts:
-    """What sending e-mail needs of the running server."""
-
-    engine: AsyncEngine
-    mail_from: str
-    wake: Callable[[], Awaitable[None]]
-    secret: str | None = None
-    inbound_domain: str | None = None
-    public_url: str | None = None
 
 
 async def request(parts: MailParts, viewer: chat_service.Viewer,
@@ -66,28 +50,22 @@ async def request(parts: MailParts, viewer: chat_service.Viewer,
         rows = (await conn.execute(select(m.author, m.name, m.text, m.created_at).where(
             m.conversation_id == conv.id, m.internal == false(),
             m.author.in_(("visitor", "agent"))).order_by(m.seq).limit(MAX_MESSAGES))).all()
-        doc = (await conn.execute(select(visitors.c.profile).where(
-            visitors.c.id == conv.visitor_id))).scalar()
-        profile = PROFILE_DECODER.decode(doc) if doc is not None else None
+        profile = await visitor_profile(conn, conv.visitor_id)
         ws = await get_workspace(conn, conv.workspace_id)
         lang = texts.language_for(profile.language if profile else None)
         name = profile.attributes.get("first_name") if profile else None
-        can_reply = bool(parts.inbound_domain and parts.secret)
-        unsubscribe = (addresses.unsubscribe_url(parts.secret, parts.public_url, ws.id, address)
-                       if parts.secret and parts.public_url else None)
-        brand = ws.settings.email_from_name or ws.name
+        unsubscribe = parts.unsubscribe(ws.id, address)
         subject, body_text, body_html = texts.transcript(
-            lang, workspace=brand, visitor_name=name if isinstance(name, str) else None,
+            lang, workspace=brand(ws), visitor_name=name if isinstance(name, str) else None,
             messages=[{"author": r.author, "name": r.name, "text": r.text,
                        "created_at": r.created_at} for r in rows],
-            can_reply=can_reply, unsubscribe=unsubscribe)
+            can_reply=parts.can_reply, unsubscribe=unsubscribe)
         await outbox.enqueue(conn, outbox.Draft(
             workspace_id=ws.id, kind="transcript", to_address=address, subject=subject,
-            body_text=body_text, body_html=body_html, from_name=brand, language=lang,
+            body_text=body_text, body_html=body_html, from_name=brand(ws), language=lang,
             from_address=ws.settings.email_from_address,
             conversation_id=conv.id, visitor_id=conv.visitor_id,
-            reply_to=reply_address(parts.secret, parts.inbound_domain, conv.id, now)
-            if parts.secret and parts.inbound_domain else None,
-            list_unsubscribe=unsubscribe), now=now, mail_from=parts.mail_from)
+            reply_to=parts.reply_to(conv.id, now), list_unsubscribe=unsubscribe), now=now,
+            mail_from=parts.mail_from)
         tx.on_commit(parts.wake)
     return p.encode(p.TranscriptQueued(conversation_id=conv.id, email=address))

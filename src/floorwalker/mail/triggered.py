@@ -12,14 +12,14 @@ from collections.abc import Awaitable, Callable
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from floorwalker.mail import addresses, outbox, texts
+from floorwalker.mail import outbox, texts
+from floorwalker.mail.parts import MailParts
 from floorwalker.rules.output import Fired
 
 log = structlog.get_logger("floorwalker.mail")
 
 
-def queuer(*, mail_from: str, secret: str | None, public_url: str | None,
-           ) -> Callable[[AsyncConnection, list[Fired]], Awaitable[None]]:
+def queuer(parts: MailParts) -> Callable[[AsyncConnection, list[Fired]], Awaitable[None]]:
     """The rules' in-transaction hook that queues the e-mails of fired ``email`` actions."""
 
     async def queue(conn: AsyncConnection, fired: list[Fired]) -> None:
@@ -32,8 +32,7 @@ def queuer(*, mail_from: str, secret: str | None, public_url: str | None,
                 continue
             workspace = item.workspace_name or "Floorwalker"
             lang = texts.language_for(str(item.payload.get("language") or ""))
-            unsubscribe = (addresses.unsubscribe_url(secret, public_url, item.workspace_id,
-                                                     address) if secret and public_url else None)
+            unsubscribe = parts.unsubscribe(item.workspace_id, address)
             subject, body_text, body_html = texts.triggered(
                 lang, workspace=workspace, payload=item.payload, unsubscribe=unsubscribe)
             # Only writes here: an address that refuses mail is skipped by the sender.
@@ -42,6 +41,6 @@ def queuer(*, mail_from: str, secret: str | None, public_url: str | None,
                 subject=subject, body_text=body_text, body_html=body_html,
                 from_name=workspace, from_address=item.email_from, language=lang,
                 visitor_id=item.visitor_id,
-                list_unsubscribe=unsubscribe), now=time.time(), mail_from=mail_from)
+                list_unsubscribe=unsubscribe), now=time.time(), mail_from=parts.mail_from)
 
     return queue

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 import structlog
 from sqlalchemy import and_, false, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from floorwalker.mail import addresses, outbox, texts
-from floorwalker.mail.tokens import reply_address
+from floorwalker.mail.parts import MailParts, brand
 from floorwalker.ops.background import Background
 from floorwalker.profiles.model import PROFILE_DECODER, Profile
 from floorwalker.store.tables import conversations, mail_threads, messages, visitors
@@ -112,17 +112,11 @@ async def _note(conn: AsyncConnection, cand: Any, outcome: str, now: float,
 class UnreadReplies:
     """The loop that e-mails unread agent replies."""
 
-    def __init__(self, engine: AsyncEngine, *, mail_from: str, inbound_domain: str | None,
-                 secret: str | None, present: Callable[[str, str | None], bool],
-                 wake: Callable[[], Awaitable[None]], every: float = 5.0,
-                 public_url: str | None = None) -> None:
-        self.engine = engine
-        self.public_url = public_url
-        self.mail_from = mail_from
-        self.inbound_domain = inbound_domain
-        self.secret = secret
+    def __init__(self, parts: MailParts, *, present: Callable[[str, str | None], bool],
+                 every: float = 5.0) -> None:
+        self.parts = parts
+        self.engine = parts.engine
         self.present = present
-        self.wake = wake
         self.every = every
         self._task = Background("floorwalker-unread-replies")
 
@@ -180,9 +174,7 @@ class UnreadReplies:
             if refused is not None:  # bouncing, or unsubscribed
                 await _note(conn, cand, refused, now)
                 return 0
-            unsubscribe = (addresses.unsubscribe_url(self.secret, self.public_url,
-                                                     cand.workspace_id, address)
-                           if self.secret and self.public_url else None)
+            unsubscribe = self.parts.unsubscribe(cand.workspace_id, address)
             m = messages.c
             rows = (await conn.execute(select(m.seq, m.name, m.text, m.created_at).where(
                 m.conversation_id == cand.id, m.author == "agent", m.internal == false(),
@@ -196,28 +188,25 @@ class UnreadReplies:
             page = profile.session.current_page if profile and profile.session else None
             url = page.url if page is not None else None
             link = url if url and url.startswith(("https://", "http://")) else None
-            can_reply = bool(self.inbound_domain and self.secret)
-            brand = ws.settings.email_from_name or ws.name
+            sender = brand(ws)
             subject, body_text, body_html = texts.unread_replies(
-                lang, workspace=brand, agent=agent,
+                lang, workspace=sender, agent=agent,
                 visitor_name=name if isinstance(name, str) else None, messages=shown,
-                link=link, can_reply=can_reply, unsubscribe=unsubscribe)
+                link=link, can_reply=self.parts.can_reply, unsubscribe=unsubscribe)
             refs = [r for r in (cand.thread_refs or "").split() if r]
             message_id = await outbox.enqueue(conn, outbox.Draft(
                 workspace_id=cand.workspace_id, kind="unread_replies", to_address=address,
                 subject=subject, body_text=body_text, body_html=body_html,
-                from_name=f"{agent or texts.CATALOGUES[lang]['our_team']} ({brand})",
+                from_name=f"{agent or texts.CATALOGUES[lang]['our_team']} ({sender})",
                 from_address=ws.settings.email_from_address,
                 language=lang, conversation_id=cand.id, visitor_id=cand.visitor_id,
                 in_reply_to=cand.last_message_id, thread_refs=" ".join(refs) or None,
-                reply_to=reply_address(self.secret, self.inbound_domain, cand.id, now)
-                if can_reply and self.secret and self.inbound_domain else None,
-                through_seq=cand.last_seq, list_unsubscribe=unsubscribe), now=now,
-                mail_from=self.mail_from)
+                reply_to=self.parts.reply_to(cand.id, now), through_seq=cand.last_seq,
+                list_unsubscribe=unsubscribe), now=now, mail_from=self.parts.mail_from)
             refs = [*refs, message_id][-MAX_REFERENCES:]
             if not await _note(conn, cand, "sent", now, message_id, " ".join(refs)):
                 raise _Lost
-            tx.on_commit(self.wake)
+            tx.on_commit(self.parts.wake)
         return 1
 
     async def _loop(self) -> None:
